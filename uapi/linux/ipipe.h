@@ -22,9 +22,9 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-/* ------------------------------------------------------------------------
+/*
  * 1. The NIC
- * ------------------------------------------------------------------------ */
+ */
 
 #define IPIPE_PCI_VENDOR_ID	0x1af4	/* QEMU ivshmem */
 #define IPIPE_PCI_DEVICE_ID	0x1110	/* ivshmem-doorbell */
@@ -414,7 +414,7 @@ struct ipipe_event {
 	__u64	arg1;
 };
 
-/* ------------------------------------------------------------------------
+/*
  * 2. Message and migration rings
  *
  * A ring occupies one contiguous host-memory region:
@@ -425,7 +425,7 @@ struct ipipe_event {
  * A descriptor names its payload by (off, len) from the start of the
  * payload area; the consumer reads the descriptor once and checks
  * off + len <= entries * slot_size before touching the payload.
- * ------------------------------------------------------------------------ */
+ */
 
 struct ipipe_ring_desc {
 	__u64	off;		/* payload offset in the data area */
@@ -443,9 +443,9 @@ struct ipipe_ring_desc {
 #define IPIPE_RING_MAX_ENTRIES	4096
 #define IPIPE_RING_MAX_SLOT	65536
 
-/* ------------------------------------------------------------------------
+/*
  * 3. Messages (ring payloads and the wire format)
- * ------------------------------------------------------------------------ */
+ */
 
 /* msg->type */
 enum ipipe_msg_type {
@@ -488,15 +488,62 @@ struct ipipe_msg_hdr {
  */
 #define IPIPE_WIRE_UDP_PORT	7000
 
-/* ------------------------------------------------------------------------
+/*
  * 4. The character device /dev/ipipeN
- * ------------------------------------------------------------------------ */
+ */
 
-/* Defined by the kernel driver issue; see Documentation/userspace-api. */
+/*
+ * Every ioctl struct starts with __u32 size: userspace sets it to the
+ * sizeof() it was compiled with.  The driver accepts any size from the
+ * first published version of the struct (IPIPE_*_SIZE_VER0) up to the one
+ * it knows, treats missing tail fields as zero, and rejects larger sizes
+ * whose unknown tail is not zero (-E2BIG).  Reserved fields must be zero
+ * (-EINVAL).  All ioctls return 0 or -1 with errno set.
+ */
+#define IPIPE_IOC_MAGIC		0xB8
 
-/* ------------------------------------------------------------------------
+/* IPIPE_IOC_GET_INFO */
+struct ipipe_info {
+	__u32	size;		/* in: sizeof(struct ipipe_info) */
+	__u32	abi_version;	/* out: IPIPE_ABI_VERSION of the firmware */
+	__u32	fw_version;
+	__u32	nic_cores;
+	__u64	caps;		/* IPIPE_CAP_* */
+	__u64	nic_mem_size;	/* BAR2 bytes */
+	__u64	nic_data_size;	/* bytes addressable by DMA_READ/WRITE */
+	__u32	max_rings;
+	__u32	max_actors;
+	__u32	max_dma_segs;
+	__u32	max_dma_len;	/* bytes per DMA ioctl */
+	__u32	num_vectors;
+	__u32	driver_abi;	/* IPIPE_ABI_VERSION of the driver */
+	char	fw_name[32];
+	__u32	resv[8];
+};
+
+#define IPIPE_INFO_SIZE_VER0	128
+
+/* IPIPE_IOC_DMA_WRITE (user buffer -> NIC), IPIPE_IOC_DMA_READ (NIC -> user) */
+struct ipipe_dma_xfer {
+	__u32	size;		/* in: sizeof(struct ipipe_dma_xfer) */
+	__u32	flags;		/* must be zero */
+	__u64	user_addr;	/* user buffer */
+	__u64	nic_off;	/* offset in the NIC data area */
+	__u32	len;		/* bytes, 1..info.max_dma_len */
+	__u32	timeout_ms;	/* 0 = driver default */
+	__u32	crc32c;		/* out: CRC32C of the data, from the NIC */
+	__u32	resv[5];
+};
+
+#define IPIPE_DMA_XFER_SIZE_VER0	56
+
+#define IPIPE_IOC_GET_INFO	_IOWR(IPIPE_IOC_MAGIC, 0x00, struct ipipe_info)
+#define IPIPE_IOC_DMA_WRITE	_IOWR(IPIPE_IOC_MAGIC, 0x10, struct ipipe_dma_xfer)
+#define IPIPE_IOC_DMA_READ	_IOWR(IPIPE_IOC_MAGIC, 0x11, struct ipipe_dma_xfer)
+
+/*
  * 5. Generic netlink family "ipipe"
- * ------------------------------------------------------------------------ */
+ */
 
 #define IPIPE_GENL_NAME		"ipipe"
 #define IPIPE_GENL_VERSION	1

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ipipe: PCI driver of the ipipe SmartNIC.
+ *
+ * The NIC is an ivshmem-doorbell function (1af4:1110) whose BAR2 is the
+ * NIC's memory window; a device counts as ours only if the firmware wrote
+ * its header there.  See Documentation/hw/ipipe-nic.rst.
+ */
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/idr.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "ipipe.h"
+
+static DEFINE_IDA(ipipe_ida);
+
+static void ipipe_dev_release(struct kref *ref)
+{
+	struct ipipe_dev *ipd = container_of(ref, struct ipipe_dev, ref);
+
+	pci_dev_put(ipd->pdev);
+	kfree(ipd);
+}
+
+void ipipe_dev_put(struct ipipe_dev *ipd)
+{
+	kref_put(&ipd->ref, ipipe_dev_release);
+}
+
+static void ipipe_dev_put_action(void *data)
+{
+	ipipe_dev_put(data);
+}
+
+static void ipipe_ida_free_action(void *data)
+{
+	struct ipipe_dev *ipd = data;
+
+	ida_free(&ipipe_ida, ipd->id);
+}
+
+/* Vectors other than the admin queue only count for now. */
+static irqreturn_t ipipe_count_irq(int irq, void *data)
+{
+	struct ipipe_dev *ipd = data;
+	int vec = irq - pci_irq_vector(ipd->pdev, 0);
+
+	if (vec >= 0 && vec < IPIPE_NUM_VECTORS)
+		atomic64_inc(&ipd->irqs[vec]);
+	return IRQ_HANDLED;
+}
+
+static int ipipe_check_header(struct ipipe_dev *ipd)
+{
+	struct ipipe_hw_header *hdr = ipd->hdr;
+	struct device *dev = &ipd->pdev->dev;
+	unsigned long deadline;
+	u32 abi, state;
+
+	if (READ_ONCE(hdr->magic) != IPIPE_HW_MAGIC) {
+		dev_info(dev, "no ipipe firmware header in BAR2, not claiming\n");
+		return -ENODEV;
+	}
+	abi = READ_ONCE(hdr->abi_version);
+	if (abi >> 16 != IPIPE_ABI_MAJOR) {
+		dev_err(dev, "firmware ABI %u.%u, driver ABI %u.%u: incompatible\n",
+			abi >> 16, abi & 0xffff, IPIPE_ABI_MAJOR, IPIPE_ABI_MINOR);
+		return -EPROTO;
+	}
+	deadline = jiffies + msecs_to_jiffies(IPIPE_READY_TIMEOUT_MS);
+	while ((state = READ_ONCE(hdr->state)) != IPIPE_FW_STATE_READY) {
+		if (state == IPIPE_FW_STATE_FAILED)
+			return dev_err_probe(dev, -EIO, "firmware failed, error %u\n",
+					     READ_ONCE(hdr->fw_error));
+		if (time_after(jiffies, deadline))
+			return dev_err_probe(dev, -ETIMEDOUT,
+					     "firmware not ready (state %u)\n", state);
+		msleep(20);
+	}
+	/* Order the header reads below after seeing READY. */
+	smp_rmb();
+	if (READ_ONCE(hdr->header_size) < sizeof(*hdr) ||
+	    READ_ONCE(hdr->num_vectors) < IPIPE_NUM_VECTORS ||
+	    hdr->nic_data_off > ipd->mem_size ||
+	    hdr->nic_data_size > ipd->mem_size - hdr->nic_data_off)
+		return dev_err_probe(dev, -EIO, "firmware header inconsistent\n");
+	return 0;
+}
+
+static int ipipe_setup_irqs(struct ipipe_dev *ipd)
+{
+	struct pci_dev *pdev = ipd->pdev;
+	int err, vec;
+
+	/* Without bus mastering the MSI-X writes are dropped (TCG shows it). */
+	pci_set_master(pdev);
+	err = pci_alloc_irq_vectors(pdev, IPIPE_NUM_VECTORS, IPIPE_NUM_VECTORS,
+				    PCI_IRQ_MSIX);
+	if (err < 0)
+		return dev_err_probe(&pdev->dev, err, "allocate MSI-X vectors\n");
+	for (vec = 0; vec < IPIPE_NUM_VECTORS; vec++) {
+		irq_handler_t fn = vec == IPIPE_VEC_ADMIN ? ipipe_adminq_irq
+							  : ipipe_count_irq;
+
+		err = devm_request_irq(&pdev->dev, pci_irq_vector(pdev, vec), fn,
+				       0, ipd->name, ipd);
+		if (err)
+			return dev_err_probe(&pdev->dev, err, "request irq %d\n", vec);
+	}
+	return 0;
+}
+
+static void ipipe_free_irqs(struct ipipe_dev *ipd)
+{
+	int vec;
+
+	for (vec = 0; vec < IPIPE_NUM_VECTORS; vec++)
+		devm_free_irq(&ipd->pdev->dev, pci_irq_vector(ipd->pdev, vec), ipd);
+}
+
+static int ipipe_fw_identify(struct ipipe_dev *ipd)
+{
+	struct device *dev = &ipd->pdev->dev;
+	struct ipipe_admin_cmd cmd = {};
+	struct ipipe_admin_cqe cqe;
+	struct ipipe_identify *id;
+	dma_addr_t id_dma;
+	int err;
+
+	/* A NOP proves the doorbell and the MSI-X path before anything else. */
+	cmd.opcode = IPIPE_ADMIN_NOP;
+	err = ipipe_admin_exec(ipd, &cmd, &cqe, IPIPE_ADMIN_TIMEOUT_MS, NULL, NULL);
+	if (err)
+		return dev_err_probe(dev, err, "firmware does not answer a NOP\n");
+
+	id = dma_alloc_coherent(dev, sizeof(*id), &id_dma, GFP_KERNEL);
+	if (!id)
+		return -ENOMEM;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.opcode = IPIPE_ADMIN_IDENTIFY;
+	cmd.buf.addr = id_dma;
+	cmd.buf.len = sizeof(*id);
+	err = ipipe_admin_exec(ipd, &cmd, &cqe, IPIPE_ADMIN_TIMEOUT_MS, NULL, NULL);
+	if (!err)
+		memcpy(&ipd->ident, id, sizeof(*id));
+	dma_free_coherent(dev, sizeof(*id), id, id_dma);
+	if (err)
+		return dev_err_probe(dev, err, "IDENTIFY failed\n");
+	ipd->ident.fw_name[sizeof(ipd->ident.fw_name) - 1] = '\0';
+	ipd->max_dma_len = min_t(u32, ipd->ident.max_dma_len,
+				 min_t(u32, ipd->ident.max_dma_segs, IPIPE_DMA_MAX_SEGS) *
+				 IPIPE_DMA_CHUNK);
+	return 0;
+}
+
+static int ipipe_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
+{
+	struct device *dev = &pdev->dev;
+	struct ipipe_dev *ipd;
+	resource_size_t start;
+	int err;
+
+	ipd = kzalloc(sizeof(*ipd), GFP_KERNEL);
+	if (!ipd)
+		return -ENOMEM;
+	kref_init(&ipd->ref);
+	ipd->pdev = pci_dev_get(pdev);
+	init_rwsem(&ipd->gone_lock);
+	spin_lock_init(&ipd->sq_lock);
+	spin_lock_init(&ipd->cq_lock);
+	err = devm_add_action_or_reset(dev, ipipe_dev_put_action, ipd);
+	if (err)
+		return err;
+
+	err = pcim_enable_device(pdev);
+	if (err)
+		return dev_err_probe(dev, err, "enable device\n");
+	err = pcim_iomap_regions(pdev, BIT(0), DRV_NAME);
+	if (err)
+		return dev_err_probe(dev, err, "map BAR0\n");
+	ipd->regs = pcim_iomap_table(pdev)[0];
+
+	start = pci_resource_start(pdev, 2);
+	ipd->mem_size = pci_resource_len(pdev, 2);
+	if (ipd->mem_size < IPIPE_PAGE_SIZE)
+		return -ENODEV;
+	if (!devm_request_mem_region(dev, start, ipd->mem_size, DRV_NAME))
+		return dev_err_probe(dev, -EBUSY, "claim BAR2\n");
+	/* BAR2 is host RAM behind ivshmem, coherent with the firmware. */
+	ipd->mem = devm_memremap(dev, start, ipd->mem_size, MEMREMAP_WB);
+	if (IS_ERR(ipd->mem))
+		return dev_err_probe(dev, PTR_ERR(ipd->mem), "map BAR2\n");
+	ipd->hdr = ipd->mem;
+
+	err = ipipe_check_header(ipd);
+	if (err)
+		return err;
+
+	err = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (err)
+		return dev_err_probe(dev, err, "set DMA mask\n");
+
+	err = ida_alloc(&ipipe_ida, GFP_KERNEL);
+	if (err < 0)
+		return err;
+	ipd->id = err;
+	err = devm_add_action_or_reset(dev, ipipe_ida_free_action, ipd);
+	if (err)
+		return err;
+	snprintf(ipd->name, sizeof(ipd->name), DRV_NAME "%d", ipd->id);
+
+	err = ipipe_adminq_init(ipd);
+	if (err)
+		return err;
+	err = ipipe_setup_irqs(ipd);
+	if (err)
+		return err;
+
+	ipd->peer = ipipe_readl(ipd, IPIPE_REG_IVPOSITION);
+	WRITE_ONCE(ipd->hdr->host_peer, ipd->peer);
+	WRITE_ONCE(ipd->hdr->host_abi_version, IPIPE_ABI_VERSION);
+	/* The firmware reads host_peer after our first doorbell. */
+	wmb();
+
+	err = ipipe_fw_identify(ipd);
+	if (err)
+		goto err_free_irqs;
+
+	pci_set_drvdata(pdev, ipd);
+	err = ipipe_chrdev_init(ipd);
+	if (err)
+		goto err_free_irqs;
+
+	dev_info(dev, "%s: firmware %s %u.%u.%u, ABI %u.%u, %u NIC cores, %llu MiB\n",
+		 ipd->name, ipd->ident.fw_name, ipd->ident.fw_version >> 16,
+		 (ipd->ident.fw_version >> 8) & 0xff, ipd->ident.fw_version & 0xff,
+		 ipd->ident.abi_version >> 16, ipd->ident.abi_version & 0xffff,
+		 ipd->ident.nic_cores, ipd->mem_size >> 20);
+	return 0;
+
+err_free_irqs:
+	ipipe_free_irqs(ipd);
+	ipipe_adminq_exit(ipd);
+	return err;
+}
+
+static void ipipe_remove(struct pci_dev *pdev)
+{
+	struct ipipe_dev *ipd = pci_get_drvdata(pdev);
+
+	ipipe_chrdev_exit(ipd);
+	/* Wait for running file operations; later ones see -ENODEV. */
+	down_write(&ipd->gone_lock);
+	ipd->gone = true;
+	up_write(&ipd->gone_lock);
+	ipipe_free_irqs(ipd);
+	ipipe_adminq_exit(ipd);
+}
+
+static const struct pci_device_id ipipe_pci_ids[] = {
+	{ PCI_DEVICE(IPIPE_PCI_VENDOR_ID, IPIPE_PCI_DEVICE_ID) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, ipipe_pci_ids);
+
+static struct pci_driver ipipe_pci_driver = {
+	.name		= DRV_NAME,
+	.id_table	= ipipe_pci_ids,
+	.probe		= ipipe_probe,
+	.remove		= ipipe_remove,
+};
+module_pci_driver(ipipe_pci_driver);
+
+MODULE_DESCRIPTION("ipipe SmartNIC actor offload driver");
+MODULE_AUTHOR("The ipipe developers");
+MODULE_LICENSE("GPL");
