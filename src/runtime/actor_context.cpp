@@ -1,0 +1,108 @@
+#include "actor_entry.hpp"
+
+#include <ipipe/runtime/actor_context.hpp>
+#include <ipipe/runtime/runtime.hpp>
+
+namespace ipipe::runtime {
+
+actor_id actor_context::self() const noexcept { return e_.id; }
+
+bool actor_context::stop_requested() const noexcept { return e_.stop; }
+
+expected<void> actor_context::usable() const {
+  if (e_.stop)
+    return error{errc::budget_exceeded, "actor stopped by the watchdog"};
+  if (!e_.store)
+    return error{errc::closed, "actor has no objects here"};
+  return {};
+}
+
+expected<object_id> actor_context::dmo_malloc(std::uint64_t size) {
+  if (auto u = usable(); !u)
+    return u.err();
+  return e_.store->malloc(size);
+}
+
+expected<void> actor_context::dmo_free(object_id id) {
+  if (auto u = usable(); !u)
+    return u;
+  return e_.store->free(id);
+}
+
+expected<void> actor_context::dmo_memset(object_id id, std::uint64_t off, std::uint8_t value,
+                                         std::uint64_t len) {
+  if (auto u = usable(); !u)
+    return u;
+  return e_.store->memset(id, off, value, len);
+}
+
+expected<void> actor_context::dmo_memcpy(object_id dst, std::uint64_t dst_off, object_id src,
+                                         std::uint64_t src_off, std::uint64_t len) {
+  if (auto u = usable(); !u)
+    return u;
+  return e_.store->memcpy(dst, dst_off, src, src_off, len);
+}
+
+expected<void> actor_context::dmo_memmove(object_id dst, std::uint64_t dst_off, object_id src,
+                                          std::uint64_t src_off, std::uint64_t len) {
+  if (auto u = usable(); !u)
+    return u;
+  return e_.store->memmove(dst, dst_off, src, src_off, len);
+}
+
+expected<void> actor_context::dmo_read(object_id id, std::uint64_t off, std::span<std::byte> out) {
+  if (auto u = usable(); !u)
+    return u;
+  return e_.store->read(id, off, out);
+}
+
+expected<void> actor_context::dmo_write(object_id id, std::uint64_t off,
+                                       std::span<const std::byte> in) {
+  if (auto u = usable(); !u)
+    return u;
+  return e_.store->write(id, off, in);
+}
+
+std::vector<object_id> actor_context::objects() const {
+  std::vector<object_id> ids;
+  if (!usable())
+    return ids;
+  for (const auto& en : e_.store->entries())
+    ids.push_back(en.id);
+  return ids;
+}
+
+expected<void> actor_context::send(actor_id dst, std::span<const std::byte> payload,
+                                   std::uint64_t req_id) {
+  if (e_.stop)
+    return error{errc::budget_exceeded, "actor stopped by the watchdog"};
+  if (payload.size() > IPIPE_MSG_MAX_PAYLOAD)
+    return error{errc::bad_length, "payload larger than IPIPE_MSG_MAX_PAYLOAD"};
+  auto r = rt_.dispatch(message::make(IPIPE_MSG_ACTOR, dst, e_.id, req_id, payload), false);
+  if (r == route::rejected)
+    return error{errc::not_found, "destination actor not registered or not reachable"};
+  return {};
+}
+
+expected<void> actor_context::reply(std::span<const std::byte> payload) {
+  if (e_.stop)
+    return error{errc::budget_exceeded, "actor stopped by the watchdog"};
+  if (current_ == nullptr)
+    return error{errc::invalid_argument, "no message to reply to"};
+  if (current_->hdr.type == IPIPE_MSG_REPLY || current_->hdr.type == IPIPE_MSG_ERROR)
+    return error{errc::invalid_argument, "replies are not answered"};
+  if (payload.size() > IPIPE_MSG_MAX_PAYLOAD)
+    return error{errc::bad_length, "payload larger than IPIPE_MSG_MAX_PAYLOAD"};
+  if (replied_)
+    return error{errc::exists, "already replied"};
+  replied_ = true;
+  if ((current_->hdr.flags & IPIPE_MSG_F_NO_REPLY) != 0)
+    return {};
+  message m = message::make(IPIPE_MSG_REPLY, current_->hdr.src_actor, e_.id,
+                            current_->hdr.req_id, payload);
+  m.hdr.client = current_->hdr.client; // the wire stack needs the endpoint back
+  (void)rt_.dispatch(std::move(m), false);
+  return {};
+}
+
+} // namespace ipipe::runtime

@@ -1,0 +1,512 @@
+#include "actor_entry.hpp"
+
+#include <ipipe/common/clock.hpp>
+#include <ipipe/runtime/actor_context.hpp>
+#include <ipipe/runtime/actor_registry.hpp>
+#include <ipipe/runtime/runtime.hpp>
+
+#include <cstring>
+#include <limits>
+
+namespace ipipe::runtime {
+
+using internal::actor_entry;
+
+std::string_view to_string(actor_state s) noexcept {
+  switch (s) {
+  case actor_state::local: return "local";
+  case actor_state::remote: return "remote";
+  case actor_state::migrating_out: return "migrating_out";
+  case actor_state::incoming: return "incoming";
+  case actor_state::quarantined: return "quarantined";
+  }
+  return "unknown";
+}
+
+namespace {
+
+ipipe_location other(ipipe_location l) noexcept {
+  return l == IPIPE_LOC_NIC ? IPIPE_LOC_HOST : IPIPE_LOC_NIC;
+}
+
+std::uint64_t sat_add(std::uint64_t a, std::uint64_t b) noexcept {
+  return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max()
+                                                           : a + b;
+}
+
+std::uint64_t sat_sq(std::uint64_t v) noexcept {
+  return v > 0xffffffffULL ? std::numeric_limits<std::uint64_t>::max() : v * v;
+}
+
+} // namespace
+
+// -- lifecycle ------------------------------------------------------------------
+
+runtime::runtime(runtime_config cfg) : cfg_(cfg), copier_(&default_copier_) {}
+
+runtime::~runtime() = default;
+
+void runtime::set_client_sink(client_sink sink) { client_ = std::move(sink); }
+
+void runtime::set_bulk_copier(bulk_copier* copier) noexcept {
+  copier_ = copier != nullptr ? copier : &default_copier_;
+}
+
+void runtime::set_ready_hook(ready_hook hook) { ready_ = std::move(hook); }
+
+expected<void> runtime::attach_peer(peer_channel ch) {
+  if (!ch.msg_out || !ch.msg_in || !ch.mig_out || !ch.mig_in)
+    return error{errc::invalid_argument, "peer channel lacks a ring"};
+  constexpr std::uint32_t hdr = sizeof(ipipe_msg_hdr);
+  if (ch.msg_out.geometry().max_payload() < IPIPE_MSG_MAX_PAYLOAD ||
+      ch.msg_in.geometry().max_payload() < IPIPE_MSG_MAX_PAYLOAD ||
+      ch.mig_out.geometry().max_payload() < IPIPE_MSG_MAX_PAYLOAD + hdr ||
+      ch.mig_in.geometry().max_payload() < IPIPE_MSG_MAX_PAYLOAD + hdr)
+    return error{errc::invalid_argument, "ring slots too small for the largest message"};
+  std::lock_guard pl(pump_mtx_);
+  std::lock_guard l(peer_mtx_);
+  chan_ = ch;
+  peer_max_payload_ = ch.msg_out.geometry().max_payload();
+  peer_attached_ = true;
+  return {};
+}
+
+// -- actor table ----------------------------------------------------------------
+
+runtime::entry_ptr runtime::find(actor_id id) const {
+  std::shared_lock l(table_mtx_);
+  auto it = table_.find(id);
+  return it == table_.end() ? nullptr : it->second;
+}
+
+expected<actor_id> runtime::create_actor(const actor_spec& spec) {
+  auto impl = actor_registry::make(spec.type);
+  if (!impl)
+    return impl.err();
+  auto e = std::make_shared<actor_entry>();
+  {
+    std::unique_lock l(table_mtx_);
+    if (table_.size() >= cfg_.max_actors)
+      return error{errc::no_space, "actor table full"};
+    actor_id id = spec.id;
+    if (id == 0) {
+      while (next_id_ == 0 || table_.contains(next_id_))
+        ++next_id_;
+      id = next_id_++;
+    } else if (table_.contains(id)) {
+      return error{errc::exists, "actor id in use"};
+    }
+    if (spec.mem_quota > cfg_.mem_limit - quota_total_)
+      return error{errc::no_space, "memory limit reached"};
+    auto st = dmo_store::create(id, spec.mem_quota);
+    if (!st)
+      return st.err();
+    e->id = id;
+    e->type = spec.type;
+    e->group = spec.group;
+    e->quota = st->quota();
+    e->store.emplace(std::move(*st));
+    e->impl = std::move(*impl);
+    e->budget_ns = spec.budget_ns != 0 ? spec.budget_ns : cfg_.default_budget_ns;
+    // Reserve the row (running) so nothing dispatches to it before init().
+    e->running = true;
+    table_.emplace(id, e);
+    quota_total_ += e->quota;
+  }
+  actor_context ctx{*this, *e, nullptr};
+  auto r = e->impl->init(ctx);
+  std::unique_lock lk(e->m);
+  e->running = false;
+  e->idle.notify_all();
+  if (!r) {
+    lk.unlock();
+    std::unique_lock l(table_mtx_);
+    table_.erase(e->id);
+    quota_total_ -= e->quota;
+    return r.err();
+  }
+  return e->id;
+}
+
+expected<void> runtime::add_remote(actor_id id, std::string_view type) {
+  if (id == 0)
+    return error{errc::invalid_argument, "actor id 0"};
+  if (!actor_registry::contains(type))
+    return error{errc::not_found, "unregistered actor type"};
+  auto e = std::make_shared<actor_entry>();
+  e->id = id;
+  e->type = type;
+  e->state = actor_state::remote;
+  e->budget_ns = cfg_.default_budget_ns;
+  std::unique_lock l(table_mtx_);
+  if (table_.size() >= cfg_.max_actors)
+    return error{errc::no_space, "actor table full"};
+  if (!table_.emplace(id, e).second)
+    return error{errc::exists, "actor id in use"};
+  return {};
+}
+
+expected<void> runtime::destroy_actor(actor_id id) {
+  std::unique_lock l(table_mtx_);
+  auto it = table_.find(id);
+  if (it == table_.end())
+    return error{errc::not_found, "no such actor"};
+  auto e = it->second;
+  std::unique_lock lk(e->m);
+  if (e->state == actor_state::migrating_out || e->state == actor_state::incoming || e->running)
+    return error{errc::busy, "actor is migrating or running"};
+  if (e->store)
+    quota_total_ -= e->quota;
+  table_.erase(it);
+  return {};
+}
+
+expected<actor_info> runtime::info(actor_id id) const {
+  auto e = find(id);
+  if (!e)
+    return error{errc::not_found, "no such actor"};
+  std::lock_guard lk(e->m);
+  actor_info i;
+  i.id = e->id;
+  i.type = e->type;
+  i.state = e->state;
+  i.location = e->state == actor_state::remote ? other(cfg_.side) : cfg_.side;
+  i.group = e->group;
+  i.mem_quota = e->quota;
+  i.budget_ns = e->budget_ns;
+  i.mailbox_len = e->mailbox.size();
+  i.buffered_len = e->held.size();
+  i.stats = e->stats;
+  // The store belongs to a running handler or a migration sender right now
+  // only if those states say so; the counters are read under `m` anyway.
+  if (e->store && !e->running && e->state != actor_state::migrating_out) {
+    i.mem_used = e->store->used();
+    i.objects = e->store->count();
+  }
+  return i;
+}
+
+std::vector<actor_id> runtime::actor_ids() const {
+  std::shared_lock l(table_mtx_);
+  std::vector<actor_id> ids;
+  ids.reserve(table_.size());
+  for (const auto& [id, e] : table_)
+    ids.push_back(id);
+  return ids;
+}
+
+expected<void> runtime::set_group(actor_id id, ipipe_sched_group g) {
+  if (g != IPIPE_GROUP_FCFS && g != IPIPE_GROUP_DRR)
+    return error{errc::invalid_argument, "no such scheduling group"};
+  auto e = find(id);
+  if (!e)
+    return error{errc::not_found, "no such actor"};
+  std::lock_guard lk(e->m);
+  e->group = g;
+  return {};
+}
+
+expected<void> runtime::set_budget(actor_id id, std::uint64_t ns) {
+  if (ns == 0)
+    return error{errc::invalid_argument, "zero budget"};
+  auto e = find(id);
+  if (!e)
+    return error{errc::not_found, "no such actor"};
+  e->budget_ns = ns;
+  return {};
+}
+
+expected<void> runtime::with_objects(actor_id id, const std::function<void(dmo_store&)>& fn) {
+  auto e = find(id);
+  if (!e)
+    return error{errc::not_found, "no such actor"};
+  std::unique_lock lk(e->m);
+  e->idle.wait(lk, [&] { return !e->running || e->state != actor_state::local; });
+  if (e->state != actor_state::local || !e->store)
+    return error{errc::busy, "actor is not local"};
+  // Hold the actor like a handler would, so no dispatch touches the store.
+  e->running = true;
+  lk.unlock();
+  fn(*e->store);
+  lk.lock();
+  e->running = false;
+  e->idle.notify_all();
+  return {};
+}
+
+// -- dispatch ---------------------------------------------------------------------
+
+void runtime::to_client(message&& m) {
+  if (client_)
+    client_(std::move(m));
+}
+
+void runtime::notify_ready(const std::vector<actor_id>& ids) {
+  if (ids.empty())
+    return;
+  if (ready_) {
+    for (auto id : ids)
+      ready_(id);
+    return;
+  }
+  std::lock_guard l(ready_mtx_);
+  ready_fifo_.insert(ready_fifo_.end(), ids.begin(), ids.end());
+}
+
+void runtime::enqueue_peer(message&& m) {
+  std::lock_guard l(peer_mtx_);
+  to_peer_.push_back(std::move(m));
+  ++ctr_.forwarded;
+}
+
+void runtime::reject(const message& m, std::uint32_t status, errc code) {
+  ++ctr_.rejected;
+  // Never answer an answer: that is how error storms between actors start.
+  if (m.hdr.type == IPIPE_MSG_REPLY || m.hdr.type == IPIPE_MSG_ERROR ||
+      (m.hdr.flags & IPIPE_MSG_F_NO_REPLY) != 0)
+    return;
+  const wire::error_payload p{status, static_cast<std::uint32_t>(code)};
+  dispatch(message::make(IPIPE_MSG_ERROR, m.hdr.src_actor, m.hdr.dst_actor, m.hdr.req_id,
+                         as_bytes_of(p)),
+           false);
+}
+
+// Decides where `m` goes while holding e.m; work that may re-enter the
+// runtime (replies, ready hooks) is left to the caller via `ready` and the
+// returned route.
+route runtime::route_locked(actor_entry& e, message& m, std::vector<actor_id>& ready) {
+  switch (e.state) {
+  case actor_state::local:
+    e.mailbox.push_back(std::move(m));
+    ready.push_back(e.id);
+    return route::queued;
+  case actor_state::remote:
+    if (m.payload.size() > peer_max_payload_ || !peer_attached_)
+      return route::rejected;
+    enqueue_peer(std::move(m));
+    return route::forwarded;
+  case actor_state::migrating_out:
+  case actor_state::incoming:
+    e.held.push_back(std::move(m));
+    ++ctr_.buffered;
+    return route::buffered;
+  case actor_state::quarantined:
+    ++e.stats.rejected;
+    return route::rejected;
+  }
+  return route::rejected;
+}
+
+route runtime::dispatch(message m, bool from_peer) {
+  if (m.payload.size() > IPIPE_MSG_MAX_PAYLOAD || m.hdr.len != m.payload.size()) {
+    reject(m, IPIPE_STS_BAD_LEN, errc::bad_length);
+    return route::rejected;
+  }
+  if (m.hdr.dst_actor == 0) {
+    to_client(std::move(m));
+    return route::to_client;
+  }
+  auto e = find(m.hdr.dst_actor);
+  if (!e) {
+    reject(m, IPIPE_STS_NOT_FOUND, errc::not_found);
+    return route::rejected;
+  }
+  std::vector<actor_id> ready;
+  std::unique_lock lk(e->m);
+  if (from_peer && e->state == actor_state::remote) {
+    // The fence protocol makes this impossible for a correct peer; bouncing
+    // it back could loop forever.
+    lk.unlock();
+    ++ctr_.peer_protocol;
+    reject(m, IPIPE_STS_BAD_FIELD, errc::protocol_error);
+    return route::rejected;
+  }
+  const bool quarantined = e->state == actor_state::quarantined;
+  route r = route_locked(*e, m, ready);
+  lk.unlock();
+  if (r == route::rejected)
+    reject(m, quarantined ? IPIPE_STS_NOT_FOUND : IPIPE_STS_BAD_LEN,
+           quarantined ? errc::budget_exceeded : errc::bad_length);
+  notify_ready(ready);
+  return r;
+}
+
+route runtime::submit(message m) { return dispatch(std::move(m), false); }
+
+void runtime::raise(std::uint16_t type, actor_id id, std::uint64_t a0, std::uint64_t a1) {
+  if (events_ == nullptr)
+    return;
+  ipipe_event ev{};
+  ev.type = type;
+  ev.actor_id = id;
+  ev.ts_ns = monotonic_ns();
+  ev.arg0 = a0;
+  ev.arg1 = a1;
+  events_->raise(ev);
+}
+
+void runtime::quarantine_locked(actor_entry& e, std::uint64_t overrun_ns,
+                                std::vector<message>& flushed) {
+  e.state = actor_state::quarantined;
+  e.stop = true;
+  for (auto& m : e.mailbox)
+    flushed.push_back(std::move(m));
+  for (auto& m : e.held)
+    flushed.push_back(std::move(m));
+  e.mailbox.clear();
+  e.held.clear();
+  e.stats.rejected += flushed.size();
+  ++ctr_.killed;
+  raise(IPIPE_EV_ACTOR_KILLED, e.id, overrun_ns, 0);
+}
+
+exec_result runtime::run_handler(const entry_ptr& e, std::unique_lock<std::mutex>& lk,
+                                 message m) {
+  const std::uint64_t start = monotonic_ns();
+  e->running = true;
+  e->running_since = start;
+  lk.unlock();
+
+  actor_context ctx{*this, *e, &m};
+  bool failed = false;
+  try {
+    e->impl->handle(ctx, m);
+  } catch (...) {
+    // A throwing handler is a bug in the actor, not in the runtime.
+    failed = true;
+  }
+  const std::uint64_t ns = monotonic_ns() - start;
+
+  std::vector<message> flushed;
+  lk.lock();
+  e->running = false;
+  e->running_since = 0;
+  ++e->stats.requests;
+  e->stats.exec_ns_sum = sat_add(e->stats.exec_ns_sum, ns);
+  e->stats.exec_ns_sumsq = sat_add(e->stats.exec_ns_sumsq, sat_sq(ns));
+  if (ns > e->stats.exec_ns_max)
+    e->stats.exec_ns_max = ns;
+  // The watchdog may not have looked in time (or is not running): an
+  // overrun seen here quarantines the actor just the same.
+  const std::uint64_t budget = e->budget_ns;
+  if (ns > budget && (e->state == actor_state::local || e->state == actor_state::migrating_out))
+    quarantine_locked(*e, ns - budget, flushed);
+  const bool killed = e->state == actor_state::quarantined;
+  e->idle.notify_all();
+  lk.unlock();
+  ++ctr_.executed;
+
+  if (failed && !ctx.replied())
+    reject(m, IPIPE_STS_INTERNAL, errc::invalid_argument);
+  else if (killed && !ctx.replied())
+    reject(m, IPIPE_STS_NOT_FOUND, errc::budget_exceeded);
+  for (auto& f : flushed)
+    reject(f, IPIPE_STS_NOT_FOUND, errc::budget_exceeded);
+  return exec_result{true, ns, route::queued};
+}
+
+exec_result runtime::execute(actor_id id, message m) {
+  auto e = find(id);
+  m.hdr.dst_actor = id;
+  if (!e) {
+    reject(m, IPIPE_STS_NOT_FOUND, errc::not_found);
+    return {false, 0, route::rejected};
+  }
+  std::unique_lock lk(e->m);
+  e->idle.wait(lk, [&] { return !e->running || e->state != actor_state::local; });
+  if (e->state != actor_state::local) {
+    lk.unlock();
+    return {false, 0, dispatch(std::move(m), false)};
+  }
+  return run_handler(e, lk, std::move(m));
+}
+
+exec_result runtime::run_next(actor_id id) {
+  auto e = find(id);
+  if (!e)
+    return {false, 0, route::rejected};
+  std::unique_lock lk(e->m);
+  e->idle.wait(lk, [&] { return !e->running || e->state != actor_state::local; });
+  if (e->state != actor_state::local || e->mailbox.empty())
+    return {};
+  message m = std::move(e->mailbox.front());
+  e->mailbox.pop_front();
+  return run_handler(e, lk, std::move(m));
+}
+
+std::optional<actor_id> runtime::next_ready() {
+  std::lock_guard l(ready_mtx_);
+  if (ready_fifo_.empty())
+    return std::nullopt;
+  actor_id id = ready_fifo_.front();
+  ready_fifo_.pop_front();
+  return id;
+}
+
+std::size_t runtime::run_until_idle(std::size_t max) {
+  std::size_t ran = 0;
+  while (ran < max) {
+    auto id = next_ready();
+    if (!id)
+      break;
+    if (run_next(*id).executed)
+      ++ran;
+  }
+  return ran;
+}
+
+std::size_t runtime::mailbox_size(actor_id id) const {
+  auto e = find(id);
+  if (!e)
+    return 0;
+  std::lock_guard lk(e->m);
+  return e->mailbox.size();
+}
+
+// -- isolation and statistics -------------------------------------------------------
+
+std::size_t runtime::watchdog_tick(std::uint64_t now_ns) {
+  std::vector<entry_ptr> all;
+  {
+    std::shared_lock l(table_mtx_);
+    all.reserve(table_.size());
+    for (const auto& [id, e] : table_)
+      all.push_back(e);
+  }
+  std::size_t stopped = 0;
+  for (const auto& e : all) {
+    const std::uint64_t since = e->running_since;
+    const std::uint64_t budget = e->budget_ns;
+    if (since == 0 || now_ns <= since || now_ns - since <= budget)
+      continue;
+    std::vector<message> flushed;
+    {
+      std::lock_guard lk(e->m);
+      // Re-check under the lock: the handler may have finished meanwhile.
+      if (!e->running || e->running_since != since ||
+          (e->state != actor_state::local && e->state != actor_state::migrating_out))
+        continue;
+      quarantine_locked(*e, now_ns - since - budget, flushed);
+    }
+    ++stopped;
+    for (auto& f : flushed)
+      reject(f, IPIPE_STS_NOT_FOUND, errc::budget_exceeded);
+  }
+  return stopped;
+}
+
+runtime_stats runtime::stats() const {
+  runtime_stats s;
+  s.executed = ctr_.executed;
+  s.rejected = ctr_.rejected;
+  s.forwarded = ctr_.forwarded;
+  s.buffered = ctr_.buffered;
+  s.killed = ctr_.killed;
+  s.peer_bad_desc = ctr_.peer_bad_desc;
+  s.peer_protocol = ctr_.peer_protocol;
+  s.migrations_out = ctr_.migrations_out;
+  s.migrations_in = ctr_.migrations_in;
+  return s;
+}
+
+} // namespace ipipe::runtime

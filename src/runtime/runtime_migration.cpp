@@ -1,0 +1,532 @@
+// The migration engine and the peer pump of ipipe::runtime::runtime. The
+// protocol and why it keeps per-actor order is in
+// Documentation/design/runtime.rst, "Migration".
+#include "actor_entry.hpp"
+
+#include <ipipe/common/clock.hpp>
+#include <ipipe/runtime/actor_context.hpp>
+#include <ipipe/runtime/actor_registry.hpp>
+#include <ipipe/runtime/runtime.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+namespace ipipe::runtime {
+
+using internal::actor_entry;
+using internal::outgoing_migration;
+using phase = outgoing_migration::phase;
+
+namespace {
+
+// Consumed slots are handed back this often, so a producer on another
+// thread can refill the ring while we are still draining it.
+constexpr unsigned release_every = 16;
+
+ipipe_msg_hdr mig_hdr(std::uint16_t type, actor_id id, std::uint64_t req_id = 0) {
+  ipipe_msg_hdr h{};
+  h.type = type;
+  h.dst_actor = id;
+  h.req_id = req_id;
+  return h;
+}
+
+} // namespace
+
+expected<void> runtime::migrate(actor_id id) {
+  if (!peer_attached_)
+    return error{errc::invalid_argument, "no peer attached"};
+  std::lock_guard ml(mig_mtx_);
+  auto e = find(id);
+  if (!e)
+    return error{errc::not_found, "no such actor"};
+  std::lock_guard lk(e->m);
+  switch (e->state) {
+  case actor_state::local: break;
+  case actor_state::remote: return error{errc::invalid_argument, "actor runs at the peer"};
+  case actor_state::migrating_out:
+  case actor_state::incoming: return error{errc::busy, "actor is migrating"};
+  case actor_state::quarantined: return error{errc::permission_denied, "actor is quarantined"};
+  }
+  // Phase 1 starts now: from here on every new request is buffered. Queued
+  // ones have not run either, so they go first, in order.
+  e->state = actor_state::migrating_out;
+  for (auto it = e->mailbox.rbegin(); it != e->mailbox.rend(); ++it)
+    e->held.push_front(std::move(*it));
+  e->mailbox.clear();
+  auto o = std::make_unique<outgoing_migration>();
+  o->e = e;
+  o->t_mark = monotonic_ns();
+  o->rec.id = id;
+  o->rec.from = cfg_.side;
+  o->rec.to = cfg_.side == IPIPE_LOC_NIC ? IPIPE_LOC_HOST : IPIPE_LOC_NIC;
+  outgoing_.push_back(std::move(o));
+  return {};
+}
+
+std::size_t runtime::pump() {
+  std::unique_lock pl(pump_mtx_, std::try_to_lock);
+  if (!pl.owns_lock() || !peer_attached_)
+    return 0;
+  std::size_t n = 0;
+  n += pump_in_mig();
+  n += pump_in_msgs();
+  n += pump_outgoing();
+  n += pump_out_msgs();
+  ctr_.peer_bad_desc = chan_.msg_in.bad_descriptors() + chan_.mig_in.bad_descriptors();
+  return n;
+}
+
+bool runtime::quiet() const {
+  {
+    std::lock_guard ml(mig_mtx_);
+    if (!outgoing_.empty())
+      return false;
+  }
+  {
+    std::lock_guard l(peer_mtx_);
+    if (!to_peer_.empty() || !mig_ctrl_.empty())
+      return false;
+  }
+  std::shared_lock l(table_mtx_);
+  for (const auto& [id, e] : table_) {
+    std::lock_guard lk(e->m);
+    if (e->state == actor_state::incoming)
+      return false;
+  }
+  return true;
+}
+
+std::vector<migration_record> runtime::migrations() const {
+  std::lock_guard ml(mig_mtx_);
+  return records_;
+}
+
+// -- outgoing ------------------------------------------------------------------------
+
+std::size_t runtime::pump_out_msgs() {
+  std::size_t n = 0;
+  std::lock_guard l(peer_mtx_);
+  while (!to_peer_.empty()) {
+    const message& m = to_peer_.front();
+    auto r = chan_.msg_out.post(m.hdr, m.payload);
+    if (!r)
+      break; // full: the rest waits for the next pump, still in order
+    to_peer_.pop_front();
+    ++n;
+  }
+  while (!mig_ctrl_.empty()) {
+    const message& m = mig_ctrl_.front();
+    if (!chan_.mig_out.post(m.hdr, m.payload))
+      break;
+    mig_ctrl_.pop_front();
+    ++n;
+  }
+  if (n > 0) {
+    chan_.msg_out.publish();
+    chan_.mig_out.publish();
+  }
+  return n;
+}
+
+std::size_t runtime::pump_outgoing() {
+  std::lock_guard ml(mig_mtx_);
+  std::size_t n = 0;
+  // One migration streams at a time; the others stay quiesced behind it.
+  while (!outgoing_.empty()) {
+    outgoing_migration& o = *outgoing_.front();
+    actor_entry& e = *o.e;
+    switch (o.ph) {
+    case phase::quiesce: {
+      std::lock_guard lk(e.m);
+      if (e.state == actor_state::quarantined) {
+        // The watchdog stopped it mid-handler: nothing was sent yet, and
+        // its buffered requests were answered with errors already.
+        outgoing_.pop_front();
+        ++n;
+        continue;
+      }
+      if (e.running)
+        return n;
+      const std::uint64_t now = monotonic_ns();
+      o.rec.quiesce_ns = now - o.t_mark;
+      o.t_mark = now;
+      o.ph = phase::collect;
+      [[fallthrough]];
+    }
+    case phase::collect:
+      o.objs = e.store->entries();
+      o.ph = phase::begin;
+      {
+        const std::uint64_t now = monotonic_ns();
+        o.rec.collect_ns = now - o.t_mark;
+        o.t_mark = now;
+      }
+      [[fallthrough]];
+    case phase::begin: {
+      wire::mig_begin b{};
+      std::snprintf(b.type, sizeof(b.type), "%s", e.type.c_str());
+      {
+        std::lock_guard lk(e.m);
+        b.group = e.group;
+        b.requests = e.stats.requests;
+        b.exec_ns_sum = e.stats.exec_ns_sum;
+        b.exec_ns_sumsq = e.stats.exec_ns_sumsq;
+        b.migrations = e.stats.migrations;
+      }
+      b.budget_ns = e.budget_ns;
+      b.image.magic = wire::dmo_image_magic;
+      b.image.version = wire::dmo_image_version;
+      b.image.owner = e.id;
+      b.image.count = static_cast<std::uint32_t>(o.objs.size());
+      b.image.quota = e.store->quota();
+      b.image.total_bytes = e.store->total_bytes();
+      b.image.next_seq = e.store->next_seq();
+      if (!chan_.mig_out.post(mig_hdr(IPIPE_MSG_MIG_BEGIN, e.id), as_bytes_of(b)))
+        return n;
+      chan_.mig_out.publish();
+      ++n;
+      o.ph = phase::objects;
+      [[fallthrough]];
+    }
+    case phase::objects: {
+      const std::uint32_t room = chan_.mig_out.geometry().max_payload() -
+                                 static_cast<std::uint32_t>(sizeof(wire::mig_object));
+      while (o.idx < o.objs.size()) {
+        const dmo_entry& obj = o.objs[o.idx];
+        auto src = e.store->span_of(obj.id);
+        const std::uint64_t left = obj.size - o.chunk_off;
+        const auto len = static_cast<std::uint32_t>(std::min<std::uint64_t>(left, room));
+        const wire::mig_object mo{obj.id, obj.size, o.chunk_off, len, 0};
+        auto r = chan_.mig_out.post_with(
+          mig_hdr(IPIPE_MSG_MIG_OBJECT, e.id), static_cast<std::uint32_t>(sizeof(mo)) + len,
+          [&](std::span<std::byte> dst) {
+            std::memcpy(dst.data(), &mo, sizeof(mo));
+            copier_->copy(dst.subspan(sizeof(mo)), src->subspan(o.chunk_off, len));
+          });
+        if (!r)
+          return n; // ring full; resume at this chunk
+        chan_.mig_out.publish();
+        ++n;
+        ++o.rec.chunks;
+        o.chunk_off += len;
+        if (o.chunk_off == obj.size) {
+          o.rec.bytes += obj.size;
+          ++o.rec.objects;
+          ++o.idx;
+          o.chunk_off = 0;
+        }
+      }
+      o.ph = phase::fence;
+      [[fallthrough]];
+    }
+    case phase::fence: {
+      if (!o.fence_seen)
+        return n;
+      const std::uint64_t now = monotonic_ns();
+      o.rec.transfer_ns = now - o.t_mark;
+      o.t_mark = now;
+      o.ph = phase::requests;
+      [[fallthrough]];
+    }
+    case phase::requests: {
+      // Under e.m, so no request can slip in between "buffer empty" and END:
+      // anything later stays buffered and follows over the message ring.
+      std::lock_guard lk(e.m);
+      while (!e.held.empty()) {
+        const message& m = e.held.front();
+        const auto len = static_cast<std::uint32_t>(sizeof(ipipe_msg_hdr) + m.payload.size());
+        auto r = chan_.mig_out.post_with(mig_hdr(IPIPE_MSG_MIG_REQUEST, e.id, m.hdr.req_id), len,
+                                         [&](std::span<std::byte> dst) {
+                                           std::memcpy(dst.data(), &m.hdr, sizeof(m.hdr));
+                                           if (!m.payload.empty())
+                                             std::memcpy(dst.data() + sizeof(m.hdr),
+                                                         m.payload.data(), m.payload.size());
+                                         });
+        if (!r) {
+          // attach_peer() made every slot hold the largest message, so the
+          // only failure left is a full ring.
+          chan_.mig_out.publish();
+          return n;
+        }
+        e.held.pop_front();
+        ++o.rec.requests;
+        ++n;
+      }
+      if (!chan_.mig_out.post(mig_hdr(IPIPE_MSG_MIG_END, e.id), {})) {
+        chan_.mig_out.publish();
+        return n;
+      }
+      chan_.mig_out.publish();
+      ++n;
+      o.ph = phase::ack;
+      return n; // the takeover ack completes it (mig_ack)
+    }
+    case phase::ack:
+      return n;
+    }
+  }
+  return n;
+}
+
+// Called by pump_in_* with no runtime lock held.
+void runtime::mig_ack(const ipipe_msg_hdr& h, bool fence) {
+  std::lock_guard ml(mig_mtx_);
+  auto it = std::find_if(outgoing_.begin(), outgoing_.end(),
+                         [&](const auto& o) { return o->e->id == h.dst_actor; });
+  if (it == outgoing_.end() || (!fence && (*it)->ph != phase::ack) ||
+      (fence && ((*it)->fence_seen || (*it)->ph < phase::objects))) {
+    ++ctr_.peer_protocol;
+    return;
+  }
+  outgoing_migration& o = **it;
+  if (fence) {
+    o.fence_seen = true;
+    return;
+  }
+  actor_entry& e = *o.e;
+  {
+    std::lock_guard lk(e.m);
+    e.state = actor_state::remote;
+    // Requests that came after END follow the actor over the message ring,
+    // behind nothing it has not already received.
+    for (auto& m : e.held) {
+      m.hdr.flags |= IPIPE_MSG_F_FORWARDED;
+      enqueue_peer(std::move(m));
+    }
+    e.held.clear();
+    e.impl.reset();
+    e.store.reset();
+    ++e.stats.migrations;
+  }
+  {
+    std::unique_lock l(table_mtx_);
+    quota_total_ -= e.quota;
+  }
+  const std::uint64_t now = monotonic_ns();
+  o.rec.forward_ns = now - o.t_mark;
+  records_.push_back(o.rec);
+  ++ctr_.migrations_out;
+  raise(IPIPE_EV_ACTOR_MIGRATED, e.id, o.rec.to, o.rec.total_ns());
+  outgoing_.erase(it);
+}
+
+// -- incoming --------------------------------------------------------------------------
+
+std::size_t runtime::pump_in_msgs() {
+  std::size_t n = 0;
+  ipipe_msg_hdr h{};
+  std::span<const std::byte> p;
+  while (chan_.msg_in.next(h, p)) {
+    ++n;
+    if (h.type == IPIPE_MSG_MIG_ACK && h.req_id == static_cast<std::uint64_t>(wire::ack_stage::fence)) {
+      mig_ack(h, true);
+    } else if (h.type >= IPIPE_MSG_MIG_BEGIN && h.type <= IPIPE_MSG_MIG_ACK) {
+      ++ctr_.peer_protocol;
+    } else {
+      message m;
+      m.hdr = h;
+      m.payload.assign(p.begin(), p.end());
+      dispatch(std::move(m), true);
+    }
+    if (n % release_every == 0)
+      chan_.msg_in.release();
+  }
+  chan_.msg_in.release();
+  return n;
+}
+
+std::size_t runtime::pump_in_mig() {
+  std::size_t n = 0;
+  ipipe_msg_hdr h{};
+  std::span<const std::byte> p;
+  while (chan_.mig_in.next(h, p)) {
+    ++n;
+    switch (h.type) {
+    case IPIPE_MSG_MIG_BEGIN: mig_begin(h, p); break;
+    case IPIPE_MSG_MIG_OBJECT: mig_object(h, p); break;
+    case IPIPE_MSG_MIG_REQUEST: mig_request(h, p); break;
+    case IPIPE_MSG_MIG_END: mig_end(h); break;
+    case IPIPE_MSG_MIG_ACK:
+      if (h.req_id == static_cast<std::uint64_t>(wire::ack_stage::takeover))
+        mig_ack(h, false);
+      else
+        ++ctr_.peer_protocol;
+      break;
+    default: ++ctr_.peer_protocol; break;
+    }
+    if (n % release_every == 0)
+      chan_.mig_in.release();
+  }
+  chan_.mig_in.release();
+  return n;
+}
+
+void runtime::mig_begin(const ipipe_msg_hdr& h, std::span<const std::byte> p) {
+  wire::mig_begin b{};
+  if (p.size() != sizeof(b)) {
+    ++ctr_.peer_protocol;
+    return;
+  }
+  std::memcpy(&b, p.data(), sizeof(b));
+  b.type[sizeof(b.type) - 1] = '\0';
+  const std::string type{b.type};
+  if (b.image.owner != h.dst_actor || h.dst_actor == 0 || b.image.magic != wire::dmo_image_magic ||
+      b.image.version != wire::dmo_image_version || !actor_registry::contains(type)) {
+    ++ctr_.peer_protocol;
+    return;
+  }
+  entry_ptr e;
+  {
+    std::unique_lock l(table_mtx_);
+    if (b.image.quota > cfg_.mem_limit - quota_total_) {
+      ++ctr_.peer_protocol;
+      return;
+    }
+    auto it = table_.find(h.dst_actor);
+    if (it == table_.end()) {
+      if (table_.size() >= cfg_.max_actors) {
+        ++ctr_.peer_protocol;
+        return;
+      }
+      e = std::make_shared<actor_entry>();
+      e->id = h.dst_actor;
+      e->type = type;
+      e->state = actor_state::remote;
+      it = table_.emplace(e->id, e).first;
+    }
+    e = it->second;
+    quota_total_ += b.image.quota;
+  }
+  auto st = dmo_store::create(e->id, b.image.quota);
+  std::unique_lock lk(e->m);
+  if (e->state != actor_state::remote || e->type != type || !st) {
+    lk.unlock(); // never take table_mtx_ under an entry lock
+    std::unique_lock l(table_mtx_);
+    quota_total_ -= b.image.quota;
+    ++ctr_.peer_protocol;
+    return;
+  }
+  e->state = actor_state::incoming;
+  e->group = b.group == IPIPE_GROUP_DRR ? IPIPE_GROUP_DRR : IPIPE_GROUP_FCFS;
+  e->quota = st->quota();
+  e->budget_ns = b.budget_ns != 0 ? b.budget_ns : cfg_.default_budget_ns;
+  e->store.emplace(std::move(*st));
+  e->incoming.emplace();
+  e->incoming->begin = b;
+  // The fence: behind every request for this actor we forwarded before.
+  enqueue_peer(message::make(IPIPE_MSG_MIG_ACK, e->id, 0,
+                             static_cast<std::uint64_t>(wire::ack_stage::fence)));
+}
+
+namespace {
+// Returns the entry if it is receiving a migration (pump thread only).
+bool receiving(actor_entry& e) {
+  std::lock_guard lk(e.m);
+  return e.state == actor_state::incoming && e.incoming;
+}
+} // namespace
+
+void runtime::mig_object(const ipipe_msg_hdr& h, std::span<const std::byte> p) {
+  auto e = find(h.dst_actor);
+  wire::mig_object mo{};
+  if (!e || !receiving(*e) || p.size() < sizeof(mo)) {
+    ++ctr_.peer_protocol;
+    return;
+  }
+  std::memcpy(&mo, p.data(), sizeof(mo));
+  auto& in = *e->incoming;
+  const bool fits = mo.chunk_len == p.size() - sizeof(mo) && mo.chunk_off <= mo.size &&
+                    mo.chunk_len <= mo.size - mo.chunk_off && mo.resv == 0;
+  if (!fits) {
+    ++ctr_.peer_protocol;
+    return;
+  }
+  if (mo.chunk_off == 0) {
+    auto dst = e->store->restore(mo.id, mo.size);
+    if (!dst) {
+      ++ctr_.peer_protocol;
+      return;
+    }
+    in.cur = mo.id;
+    in.cur_span = *dst;
+    in.filled = 0;
+    ++in.objects;
+  } else if (mo.id != in.cur || mo.chunk_off != in.filled || mo.size != in.cur_span.size()) {
+    ++ctr_.peer_protocol;
+    return;
+  }
+  copier_->copy(in.cur_span.subspan(mo.chunk_off, mo.chunk_len), p.subspan(sizeof(mo)));
+  in.filled += mo.chunk_len;
+  in.bytes += mo.chunk_len;
+}
+
+void runtime::mig_request(const ipipe_msg_hdr& h, std::span<const std::byte> p) {
+  auto e = find(h.dst_actor);
+  message m;
+  if (!e || !receiving(*e) || p.size() < sizeof(m.hdr)) {
+    ++ctr_.peer_protocol;
+    return;
+  }
+  std::memcpy(&m.hdr, p.data(), sizeof(m.hdr));
+  if (m.hdr.len != p.size() - sizeof(m.hdr) || m.hdr.dst_actor != h.dst_actor) {
+    ++ctr_.peer_protocol;
+    return;
+  }
+  m.hdr.flags |= IPIPE_MSG_F_FORWARDED;
+  m.payload.assign(p.begin() + sizeof(m.hdr), p.end());
+  e->incoming->reqs.push_back(std::move(m));
+}
+
+void runtime::mig_end(const ipipe_msg_hdr& h) {
+  auto e = find(h.dst_actor);
+  if (!e || !receiving(*e)) {
+    ++ctr_.peer_protocol;
+    return;
+  }
+  auto& in = *e->incoming;
+  const auto& img = in.begin.image;
+  auto impl = actor_registry::make(e->type);
+  const bool complete = in.objects == img.count && in.bytes == img.total_bytes &&
+                        in.filled == in.cur_span.size() && impl;
+  if (!complete) {
+    // Without every byte we cannot run the actor; the sender still holds
+    // its buffered requests and keeps waiting (see the design notes).
+    ++ctr_.peer_protocol;
+    return;
+  }
+  e->store->set_next_seq(std::max(img.next_seq, e->store->next_seq()));
+  e->impl = std::move(*impl);
+  actor_context ctx{*this, *e, nullptr};
+  (void)e->impl->restore(ctx);
+
+  std::vector<actor_id> ready;
+  {
+    std::lock_guard lk(e->m);
+    e->state = actor_state::local;
+    e->stats.requests = in.begin.requests;
+    e->stats.exec_ns_sum = in.begin.exec_ns_sum;
+    e->stats.exec_ns_sumsq = in.begin.exec_ns_sumsq;
+    e->stats.migrations = in.begin.migrations + 1;
+    // Stream requests first (they reached the sender earlier), then what
+    // arrived here while the state was on its way.
+    for (auto& m : in.reqs)
+      e->mailbox.push_back(std::move(m));
+    for (auto& m : e->held)
+      e->mailbox.push_back(std::move(m));
+    e->held.clear();
+    ready.assign(e->mailbox.size(), e->id);
+    e->incoming.reset();
+  }
+  {
+    std::lock_guard l(peer_mtx_);
+    mig_ctrl_.push_back(message::make(IPIPE_MSG_MIG_ACK, h.dst_actor, 0,
+                                      static_cast<std::uint64_t>(wire::ack_stage::takeover)));
+  }
+  ++ctr_.migrations_in;
+  raise(IPIPE_EV_ACTOR_MIGRATED, h.dst_actor, cfg_.side, 0);
+  notify_ready(ready);
+}
+
+} // namespace ipipe::runtime
