@@ -1,0 +1,125 @@
+// ipipe-nic: the emulated SmartNIC firmware. QEMU's ivshmem-doorbell device
+// (or a direct-attach client) connects to --socket.
+#include <ipipe/common/sys.hpp>
+#include <ipipe/common/unique_fd.hpp>
+#include <ipipe/nic/emulator.hpp>
+#include <ipipe/nic/options.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+namespace {
+
+// Writes `text` to `path` atomically (temporary file + rename), so a script
+// polling for the file never reads it half-written.
+bool write_file(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  ipipe::unique_fd fd{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+  if (!fd)
+    return false;
+  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    return false;
+  fd.reset();
+  return ::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ipipe-nic: emulated iPipe SmartNIC firmware and ivshmem server"};
+  std::string socket_path, host_mem, nic_mem = "64M", wire, ready_file, pidfile;
+  unsigned cores = 4, vectors = IPIPE_NUM_VECTORS, heartbeat_ms = 100;
+  bool verbose = false;
+  app.add_option("--socket", socket_path, "ivshmem server unix socket to listen on")
+    ->required();
+  app.add_option("--host-mem", host_mem,
+                 "host memory: file:PATH (QEMU guest RAM file) or memfd:SIZE (direct attach)")
+    ->required();
+  app.add_option("--nic-mem", nic_mem, "NIC memory (BAR2) size, K/M/G suffixes")
+    ->capture_default_str();
+  app.add_option("--cores", cores, "NIC core threads")->capture_default_str();
+  app.add_option("--vectors", vectors, "doorbell/MSI-X vectors per peer")->capture_default_str();
+  app.add_option("--wire", wire, "UDP wire port address, ADDR:PORT");
+  app.add_option("--heartbeat-ms", heartbeat_ms, "header heartbeat period")
+    ->capture_default_str();
+  app.add_option("--ready-file", ready_file, "file written once the socket is listening");
+  app.add_option("--pidfile", pidfile, "file to write the process id to");
+  app.add_flag("-v,--verbose", verbose, "log peers and events to stderr");
+  CLI11_PARSE(app, argc, argv);
+
+  ipipe::nic::emulator_config cfg;
+  cfg.socket_path = socket_path;
+  cfg.verbose = verbose;
+  cfg.fw.cores = cores;
+  cfg.fw.vectors = vectors;
+  cfg.fw.heartbeat_ms = heartbeat_ms;
+  auto hm = ipipe::nic::parse_host_mem(host_mem);
+  auto nm = ipipe::nic::parse_size(nic_mem);
+  if (!hm || !nm) {
+    fmt::print(stderr, "ipipe-nic: {}\n", (!hm ? hm.err() : nm.err()).message());
+    return 2;
+  }
+  cfg.host_mem = *hm;
+  cfg.nic_mem_size = *nm;
+  if (!wire.empty()) {
+    auto ep = ipipe::nic::parse_endpoint(wire);
+    if (!ep) {
+      fmt::print(stderr, "ipipe-nic: --wire: {}\n", ep.err().message());
+      return 2;
+    }
+    cfg.wire = *ep;
+    cfg.fw.wire = true;
+  }
+
+  // Block the termination signals before any thread starts, so they all
+  // inherit the mask and the signals reach the signalfd only.
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  if (pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0) {
+    fmt::print(stderr, "ipipe-nic: cannot block signals\n");
+    return 1;
+  }
+  ipipe::unique_fd sfd{::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)};
+  if (!sfd) {
+    fmt::print(stderr, "ipipe-nic: signalfd: {}\n", ipipe::sys::last_error("").message());
+    return 1;
+  }
+
+  auto emu = ipipe::nic::emulator::create(cfg);
+  if (!emu) {
+    fmt::print(stderr, "ipipe-nic: {}\n", emu.err().message());
+    return 1;
+  }
+  if (!pidfile.empty() && !write_file(pidfile, fmt::format("{}\n", ::getpid()))) {
+    fmt::print(stderr, "ipipe-nic: cannot write {}\n", pidfile);
+    return 1;
+  }
+  if (!ready_file.empty() &&
+      !write_file(ready_file, fmt::format("socket={}\nwire_port={}\n", socket_path,
+                                          (*emu)->wire_port_number()))) {
+    fmt::print(stderr, "ipipe-nic: cannot write {}\n", ready_file);
+    return 1;
+  }
+  if (verbose)
+    fmt::print(stderr, "ipipe-nic: listening on {}\n", socket_path);
+  auto r = (*emu)->run(sfd.get());
+  emu->reset();
+  // Stale files would tell the next script's wait that we are up.
+  if (!pidfile.empty())
+    ::unlink(pidfile.c_str());
+  if (!ready_file.empty())
+    ::unlink(ready_file.c_str());
+  if (!r) {
+    fmt::print(stderr, "ipipe-nic: {}\n", r.err().message());
+    return 1;
+  }
+  return 0;
+}
