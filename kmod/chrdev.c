@@ -2,7 +2,11 @@
 /*
  * ipipe: the /dev/ipipeN character device.
  */
+#include <linux/capability.h>
+#include <linux/dma-mapping.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "ipipe.h"
@@ -37,30 +41,116 @@ int ipipe_copy_struct_from_user(void *dst, size_t ksize, const void __user *src,
 	return 0;
 }
 
-static struct ipipe_dev *ipipe_file_dev(struct file *file)
-{
-	return file->private_data;
-}
-
 static int ipipe_open(struct inode *inode, struct file *file)
 {
 	struct miscdevice *misc = file->private_data;
 	struct ipipe_dev *ipd = container_of(misc, struct ipipe_dev, misc);
+	struct ipipe_file *f;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	mutex_init(&f->lock);
+	xa_init(&f->actors);
+	f->filp = file;
+	f->ipd = ipd;
 
 	down_read(&ipd->gone_lock);
 	if (ipd->gone) {
 		up_read(&ipd->gone_lock);
+		kfree(f);
 		return -ENODEV;
 	}
 	kref_get(&ipd->ref);
+	mutex_lock(&ipd->files_lock);
+	list_add(&f->node, &ipd->files);
+	mutex_unlock(&ipd->files_lock);
 	up_read(&ipd->gone_lock);
-	file->private_data = ipd;
+	file->private_data = f;
 	return 0;
 }
 
 static int ipipe_release(struct inode *inode, struct file *file)
 {
-	ipipe_dev_put(ipipe_file_dev(file));
+	struct ipipe_file *f = file->private_data;
+	struct ipipe_dev *ipd = f->ipd;
+
+	/* Everything the file registered goes, even if the device went. */
+	down_read(&ipd->gone_lock);
+	mutex_lock(&ipd->files_lock);
+	list_del(&f->node);
+	mutex_unlock(&ipd->files_lock);
+	mutex_lock(&f->lock);
+	ipipe_actors_release(f);
+	ipipe_rings_teardown(f);
+	mutex_unlock(&f->lock);
+	up_read(&ipd->gone_lock);
+
+	xa_destroy(&f->actors);
+	mutex_destroy(&f->lock);
+	kfree(f);
+	ipipe_dev_put(ipd);
+	return 0;
+}
+
+/*
+ * The device is going away: zap every user mapping of the rings (a later
+ * access gets SIGBUS), wake pollers, and return the ring memory while the
+ * device can still be told (the caller holds gone_lock for write).
+ */
+void ipipe_chrdev_revoke(struct ipipe_dev *ipd)
+{
+	struct ipipe_file *f;
+
+	mutex_lock(&ipd->files_lock);
+	list_for_each_entry(f, &ipd->files, node) {
+		unmap_mapping_range(f->filp->f_mapping, 0, 0, 1);
+		mutex_lock(&f->lock);
+		WRITE_ONCE(f->revoked, true);
+		ipipe_actors_release(f);
+		ipipe_rings_teardown(f);
+		mutex_unlock(&f->lock);
+	}
+	mutex_unlock(&ipd->files_lock);
+	wake_up_interruptible_all(&ipd->ring_wq);
+}
+
+static long ipipe_get_stats(struct ipipe_dev *ipd, void __user *argp)
+{
+	struct device *dev = &ipd->pdev->dev;
+	struct ipipe_admin_cmd cmd = {};
+	struct ipipe_admin_cqe cqe;
+	struct ipipe_fw_stats *fw;
+	struct ipipe_stats st;
+	dma_addr_t fw_dma;
+	int err, i;
+
+	err = ipipe_copy_struct_from_user(&st, sizeof(st), argp, IPIPE_STATS_SIZE_VER0);
+	if (err)
+		return err;
+	if (memchr_inv((u8 *)&st + sizeof(st.size), 0, sizeof(st) - sizeof(st.size)))
+		return -EINVAL;
+	fw = dma_alloc_coherent(dev, sizeof(*fw), &fw_dma, GFP_KERNEL);
+	if (!fw)
+		return -ENOMEM;
+	cmd.opcode = IPIPE_ADMIN_GET_STATS;
+	cmd.buf.addr = fw_dma;
+	cmd.buf.len = sizeof(*fw);
+	err = ipipe_admin_exec(ipd, &cmd, &cqe, ipipe_admin_timeout(), NULL, NULL);
+	if (err == -ETIMEDOUT || err == -EINTR)
+		return err;	/* the NIC may still write into fw: leak it */
+	if (!err)
+		memcpy(&st.fw, fw, sizeof(st.fw));
+	dma_free_coherent(dev, sizeof(*fw), fw, fw_dma);
+	if (err)
+		return err;
+	for (i = 0; i < IPIPE_NUM_VECTORS; i++)
+		st.irqs[i] = atomic64_read(&ipd->irqs[i]);
+	st.admin_timeouts = atomic64_read(&ipd->admin_timeouts);
+	st.spurious_cqes = atomic64_read(&ipd->spurious_cqes);
+	st.events = atomic64_read(&ipd->events);
+	if (copy_to_user(argp, &st, st.size))
+		return -EFAULT;
 	return 0;
 }
 
@@ -96,12 +186,28 @@ static long ipipe_get_info(struct ipipe_dev *ipd, void __user *argp)
 	return 0;
 }
 
+/* Calls that change the NIC's state need the same right as netlink writes. */
+static bool ipipe_ioctl_needs_admin(unsigned int cmd)
+{
+	switch (cmd) {
+	case IPIPE_IOC_ACTOR_REGISTER:
+	case IPIPE_IOC_ACTOR_UNREGISTER:
+	case IPIPE_IOC_ACTOR_MIGRATE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static long ipipe_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	struct ipipe_dev *ipd = ipipe_file_dev(file);
+	struct ipipe_file *f = file->private_data;
+	struct ipipe_dev *ipd = f->ipd;
 	void __user *argp = (void __user *)arg;
 	long ret;
 
+	if (ipipe_ioctl_needs_admin(cmd) && !capable(CAP_NET_ADMIN))
+		return -EPERM;
 	down_read(&ipd->gone_lock);
 	if (ipd->gone) {
 		ret = -ENODEV;
@@ -110,6 +216,24 @@ static long ipipe_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (cmd) {
 	case IPIPE_IOC_GET_INFO:
 		ret = ipipe_get_info(ipd, argp);
+		break;
+	case IPIPE_IOC_GET_STATS:
+		ret = ipipe_get_stats(ipd, argp);
+		break;
+	case IPIPE_IOC_RING_SETUP:
+		ret = ipipe_ring_setup_ioctl(f, argp);
+		break;
+	case IPIPE_IOC_KICK:
+		ret = ipipe_kick_ioctl(f);
+		break;
+	case IPIPE_IOC_ACTOR_REGISTER:
+		ret = ipipe_actor_register_ioctl(f, argp);
+		break;
+	case IPIPE_IOC_ACTOR_UNREGISTER:
+		ret = ipipe_actor_unregister_ioctl(f, argp);
+		break;
+	case IPIPE_IOC_ACTOR_MIGRATE:
+		ret = ipipe_actor_migrate_ioctl(f, argp);
 		break;
 	case IPIPE_IOC_DMA_WRITE:
 		ret = ipipe_dma_ioctl(ipd, argp, true);
@@ -126,10 +250,31 @@ out:
 	return ret;
 }
 
+static int ipipe_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct ipipe_file *f = file->private_data;
+	struct ipipe_dev *ipd = f->ipd;
+	int err;
+
+	down_read(&ipd->gone_lock);
+	err = ipd->gone ? -ENODEV : ipipe_ring_mmap(f, vma);
+	up_read(&ipd->gone_lock);
+	return err;
+}
+
+static __poll_t ipipe_poll(struct file *file, poll_table *wait)
+{
+	struct ipipe_file *f = file->private_data;
+
+	return ipipe_ring_poll(f, file, wait);
+}
+
 static const struct file_operations ipipe_fops = {
 	.owner		= THIS_MODULE,
 	.open		= ipipe_open,
 	.release	= ipipe_release,
+	.mmap		= ipipe_mmap,
+	.poll		= ipipe_poll,
 	.unlocked_ioctl	= ipipe_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
@@ -142,6 +287,7 @@ int ipipe_chrdev_init(struct ipipe_dev *ipd)
 	ipd->misc.minor = MISC_DYNAMIC_MINOR;
 	ipd->misc.name = ipd->name;
 	ipd->misc.fops = &ipipe_fops;
+	ipd->misc.mode = 0660;
 	ipd->misc.parent = &ipd->pdev->dev;
 	err = misc_register(&ipd->misc);
 	if (err)

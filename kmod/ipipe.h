@@ -10,8 +10,12 @@
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/poll.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <linux/ipipe.h>
 
 #define DRV_NAME		"ipipe"
@@ -21,6 +25,12 @@
 #define IPIPE_ADMIN_TIMEOUT_MS	5000
 /* DMA bounce buffers are allocated in chunks of this size. */
 #define IPIPE_DMA_CHUNK		(128 * 1024)
+
+/* Ranges of the scheduling parameters (sysfs, netlink). */
+#define IPIPE_THRESH_MIN_NS	1000ULL
+#define IPIPE_THRESH_MAX_NS	1000000000ULL
+#define IPIPE_QUANTUM_MIN_NS	100
+#define IPIPE_QUANTUM_MAX_NS	100000000
 
 struct ipipe_dev;
 
@@ -39,8 +49,43 @@ struct ipipe_cmd_slot {
 	void *ctx;
 };
 
+/* A scheduling-parameter change; only the fields in mask are used. */
+struct ipipe_params_req {
+	u32 mask;			/* IPIPE_PARAM_* */
+	u64 tail_thresh_ns;
+	u64 mean_thresh_ns;
+	u32 alpha_permille;
+	u32 drr_quantum_ns;
+	u32 fcfs_cores;
+};
+
+/* One ring of an open file, in DMA-coherent host memory. */
+struct ipipe_ring_mem {
+	void *cpu;
+	dma_addr_t dma;
+	size_t size;			/* page aligned, what mmap may map */
+	u32 entries;
+	u32 slot_size;
+	bool registered;		/* the NIC knows it (RING_CREATE done) */
+};
+
+/* Per open file: its ring context and the actors it registered. */
+struct ipipe_file {
+	struct ipipe_dev *ipd;
+	struct file *filp;
+	struct list_head node;		/* in ipd->files */
+	struct mutex lock;		/* protects ring[], ring_id, actors */
+	bool rings_ready;		/* set once (release), read locklessly */
+	bool ring_id_valid;
+	bool revoked;			/* device gone, mappings zapped */
+	u32 ring_id;
+	struct ipipe_ring_mem ring[IPIPE_RING_TYPE_LAST];
+	struct xarray actors;		/* actor ids owned by this file */
+};
+
 struct ipipe_dev {
 	struct pci_dev *pdev;
+	struct list_head node;		/* in the global device list */
 	struct kref ref;		/* open files + the bound device */
 	void __iomem *regs;		/* BAR0: ivshmem registers */
 	void *mem;			/* BAR2: the NIC memory window */
@@ -69,12 +114,25 @@ struct ipipe_dev {
 	struct ipipe_cmd_slot *slots;	/* aq_entries of them */
 	struct semaphore slots_free;	/* counts free slots */
 
+	/* event queue, drained by event_work */
+	struct ipipe_ring_hdr *ev_hdr;
+	struct ipipe_event *ev;
+	u32 ev_entries;
+	u32 ev_cons;
+	struct work_struct event_work;
+
+	struct ida ring_ida;		/* ring context ids */
+	wait_queue_head_t ring_wq;	/* pollers of every file */
+	struct mutex files_lock;	/* protects files */
+	struct list_head files;
+
 	struct ipipe_identify ident;	/* from IDENTIFY at probe */
 	u32 max_dma_len;		/* min(firmware, driver bounce limit) */
 
 	atomic64_t irqs[IPIPE_NUM_VECTORS];
 	atomic64_t admin_timeouts;
 	atomic64_t spurious_cqes;
+	atomic64_t events;
 };
 
 static inline u32 ipipe_readl(struct ipipe_dev *ipd, u32 reg)
@@ -93,6 +151,8 @@ static inline void ipipe_doorbell(struct ipipe_dev *ipd, u32 vec)
 }
 
 void ipipe_dev_put(struct ipipe_dev *ipd);
+struct ipipe_dev *ipipe_dev_get_by_index(u32 index);
+struct ipipe_dev *ipipe_dev_get_next(u32 index);
 
 /* adminq.c */
 int ipipe_adminq_init(struct ipipe_dev *ipd);
@@ -106,7 +166,48 @@ int ipipe_status_to_errno(u16 status);
 /* dma.c */
 long ipipe_dma_ioctl(struct ipipe_dev *ipd, void __user *argp, bool to_nic);
 
+/* params.c */
+u32 ipipe_param_ring_entries(void);
+u32 ipipe_param_slot_size(void);
+u32 ipipe_param_mig_entries(void);
+u32 ipipe_param_mig_slot_size(void);
+unsigned int ipipe_admin_timeout(void);
+int ipipe_params_check(struct ipipe_dev *ipd, const struct ipipe_params_req *req,
+		       const char **why);
+int ipipe_params_set(struct ipipe_dev *ipd, const struct ipipe_params_req *req,
+		     const char **why);
+int ipipe_params_get(struct ipipe_dev *ipd, struct ipipe_params *out);
+int ipipe_params_init(struct ipipe_dev *ipd);
+
+/* ring.c */
+long ipipe_ring_setup_ioctl(struct ipipe_file *f, void __user *argp);
+long ipipe_kick_ioctl(struct ipipe_file *f);
+int ipipe_ring_mmap(struct ipipe_file *f, struct vm_area_struct *vma);
+__poll_t ipipe_ring_poll(struct ipipe_file *f, struct file *file, poll_table *wait);
+irqreturn_t ipipe_ring_irq(int irq, void *data);
+void ipipe_rings_teardown(struct ipipe_file *f);
+
+/* actor.c */
+long ipipe_actor_register_ioctl(struct ipipe_file *f, void __user *argp);
+long ipipe_actor_unregister_ioctl(struct ipipe_file *f, void __user *argp);
+long ipipe_actor_migrate_ioctl(struct ipipe_file *f, void __user *argp);
+void ipipe_actors_release(struct ipipe_file *f);
+
+/* events.c */
+int ipipe_events_init(struct ipipe_dev *ipd);
+void ipipe_events_exit(struct ipipe_dev *ipd);
+irqreturn_t ipipe_event_irq(int irq, void *data);
+
+/* genl.c */
+int ipipe_genl_init(void);
+void ipipe_genl_exit(void);
+void ipipe_genl_notify_event(struct ipipe_dev *ipd, const struct ipipe_event *ev);
+
+/* sysfs.c */
+extern const struct attribute_group *ipipe_dev_groups[];
+
 /* chrdev.c */
+void ipipe_chrdev_revoke(struct ipipe_dev *ipd);
 int ipipe_chrdev_init(struct ipipe_dev *ipd);
 void ipipe_chrdev_exit(struct ipipe_dev *ipd);
 int ipipe_copy_struct_from_user(void *dst, size_t ksize, const void __user *src,

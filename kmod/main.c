@@ -18,6 +18,37 @@
 
 static DEFINE_IDA(ipipe_ida);
 
+/* Bound devices, for netlink; the mutex protects the list. */
+static LIST_HEAD(ipipe_devs);
+static DEFINE_MUTEX(ipipe_devs_lock);
+
+/* Returns the live device with the smallest id >= @index, with a reference. */
+struct ipipe_dev *ipipe_dev_get_next(u32 index)
+{
+	struct ipipe_dev *ipd, *best = NULL;
+
+	mutex_lock(&ipipe_devs_lock);
+	list_for_each_entry(ipd, &ipipe_devs, node) {
+		if (ipd->id >= index && (!best || ipd->id < best->id))
+			best = ipd;
+	}
+	if (best)
+		kref_get(&best->ref);
+	mutex_unlock(&ipipe_devs_lock);
+	return best;
+}
+
+struct ipipe_dev *ipipe_dev_get_by_index(u32 index)
+{
+	struct ipipe_dev *ipd = ipipe_dev_get_next(index);
+
+	if (ipd && ipd->id != index) {
+		ipipe_dev_put(ipd);
+		return NULL;
+	}
+	return ipd;
+}
+
 static void ipipe_dev_release(struct kref *ref)
 {
 	struct ipipe_dev *ipd = container_of(ref, struct ipipe_dev, ref);
@@ -43,16 +74,21 @@ static void ipipe_ida_free_action(void *data)
 	ida_free(&ipipe_ida, ipd->id);
 }
 
-/* Vectors other than the admin queue only count for now. */
-static irqreturn_t ipipe_count_irq(int irq, void *data)
+/* The loopback test vector only counts. */
+static irqreturn_t ipipe_test_irq(int irq, void *data)
 {
 	struct ipipe_dev *ipd = data;
-	int vec = irq - pci_irq_vector(ipd->pdev, 0);
 
-	if (vec >= 0 && vec < IPIPE_NUM_VECTORS)
-		atomic64_inc(&ipd->irqs[vec]);
+	atomic64_inc(&ipd->irqs[IPIPE_VEC_TEST]);
 	return IRQ_HANDLED;
 }
+
+static const irq_handler_t ipipe_irq_handlers[IPIPE_NUM_VECTORS] = {
+	[IPIPE_VEC_ADMIN]	= ipipe_adminq_irq,
+	[IPIPE_VEC_EVENT]	= ipipe_event_irq,
+	[IPIPE_VEC_RING]	= ipipe_ring_irq,
+	[IPIPE_VEC_TEST]	= ipipe_test_irq,
+};
 
 static int ipipe_check_header(struct ipipe_dev *ipd)
 {
@@ -103,11 +139,8 @@ static int ipipe_setup_irqs(struct ipipe_dev *ipd)
 	if (err < 0)
 		return dev_err_probe(&pdev->dev, err, "allocate MSI-X vectors\n");
 	for (vec = 0; vec < IPIPE_NUM_VECTORS; vec++) {
-		irq_handler_t fn = vec == IPIPE_VEC_ADMIN ? ipipe_adminq_irq
-							  : ipipe_count_irq;
-
-		err = devm_request_irq(&pdev->dev, pci_irq_vector(pdev, vec), fn,
-				       0, ipd->name, ipd);
+		err = devm_request_irq(&pdev->dev, pci_irq_vector(pdev, vec),
+				       ipipe_irq_handlers[vec], 0, ipd->name, ipd);
 		if (err)
 			return dev_err_probe(&pdev->dev, err, "request irq %d\n", vec);
 	}
@@ -169,6 +202,11 @@ static int ipipe_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 		return -ENOMEM;
 	kref_init(&ipd->ref);
 	ipd->pdev = pci_dev_get(pdev);
+	INIT_LIST_HEAD(&ipd->node);
+	INIT_LIST_HEAD(&ipd->files);
+	mutex_init(&ipd->files_lock);
+	ida_init(&ipd->ring_ida);
+	init_waitqueue_head(&ipd->ring_wq);
 	init_rwsem(&ipd->gone_lock);
 	spin_lock_init(&ipd->sq_lock);
 	spin_lock_init(&ipd->cq_lock);
@@ -216,6 +254,9 @@ static int ipipe_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	err = ipipe_adminq_init(ipd);
 	if (err)
 		return err;
+	err = ipipe_events_init(ipd);
+	if (err)
+		return err;
 	err = ipipe_setup_irqs(ipd);
 	if (err)
 		return err;
@@ -229,11 +270,17 @@ static int ipipe_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	err = ipipe_fw_identify(ipd);
 	if (err)
 		goto err_free_irqs;
+	err = ipipe_params_init(ipd);
+	if (err)
+		goto err_free_irqs;
 
 	pci_set_drvdata(pdev, ipd);
 	err = ipipe_chrdev_init(ipd);
 	if (err)
 		goto err_free_irqs;
+	mutex_lock(&ipipe_devs_lock);
+	list_add_tail(&ipd->node, &ipipe_devs);
+	mutex_unlock(&ipipe_devs_lock);
 
 	dev_info(dev, "%s: firmware %s %u.%u.%u, ABI %u.%u, %u NIC cores, %llu MiB\n",
 		 ipd->name, ipd->ident.fw_name, ipd->ident.fw_version >> 16,
@@ -244,6 +291,7 @@ static int ipipe_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 
 err_free_irqs:
 	ipipe_free_irqs(ipd);
+	ipipe_events_exit(ipd);
 	ipipe_adminq_exit(ipd);
 	return err;
 }
@@ -252,12 +300,22 @@ static void ipipe_remove(struct pci_dev *pdev)
 {
 	struct ipipe_dev *ipd = pci_get_drvdata(pdev);
 
+	mutex_lock(&ipipe_devs_lock);
+	list_del_init(&ipd->node);
+	mutex_unlock(&ipipe_devs_lock);
 	ipipe_chrdev_exit(ipd);
-	/* Wait for running file operations; later ones see -ENODEV. */
+	/*
+	 * Wait for running file operations, then take the rings and actors of
+	 * every open file away while the NIC still answers; later calls see
+	 * -ENODEV and pollers EPOLLERR.
+	 */
 	down_write(&ipd->gone_lock);
-	ipd->gone = true;
+	ipipe_chrdev_revoke(ipd);
+	WRITE_ONCE(ipd->gone, true);
 	up_write(&ipd->gone_lock);
+	wake_up_interruptible_all(&ipd->ring_wq);
 	ipipe_free_irqs(ipd);
+	ipipe_events_exit(ipd);
 	ipipe_adminq_exit(ipd);
 }
 
@@ -272,8 +330,33 @@ static struct pci_driver ipipe_pci_driver = {
 	.id_table	= ipipe_pci_ids,
 	.probe		= ipipe_probe,
 	.remove		= ipipe_remove,
+	.driver.dev_groups = ipipe_dev_groups,
 };
-module_pci_driver(ipipe_pci_driver);
+
+static int __init ipipe_init(void)
+{
+	int err;
+
+	/* ORDER: the family first, so a probed device can always notify. */
+	err = ipipe_genl_init();
+	if (err) {
+		pr_warn("ipipe: netlink registration failed (%d)\n", err);
+		return err;
+	}
+	err = pci_register_driver(&ipipe_pci_driver);
+	if (err)
+		ipipe_genl_exit();
+	return err;
+}
+
+static void __exit ipipe_exit(void)
+{
+	pci_unregister_driver(&ipipe_pci_driver);
+	ipipe_genl_exit();
+}
+
+module_init(ipipe_init);
+module_exit(ipipe_exit);
 
 MODULE_DESCRIPTION("ipipe SmartNIC actor offload driver");
 MODULE_AUTHOR("The ipipe developers");

@@ -537,7 +537,87 @@ struct ipipe_dma_xfer {
 
 #define IPIPE_DMA_XFER_SIZE_VER0	56
 
+/* where one ring lives inside its mmap region, IPIPE_IOC_RING_SETUP */
+struct ipipe_ring_offsets {
+	__u64	mmap_off;	/* pass to mmap() as the offset */
+	__u32	mmap_len;	/* bytes to map */
+	__u32	producer;	/* byte offset of the producer index */
+	__u32	consumer;	/* byte offset of the consumer index */
+	__u32	flags;		/* byte offset of the ring flags */
+	__u32	desc;		/* byte offset of ipipe_ring_desc[entries] */
+	__u32	data;		/* byte offset of the payload area */
+	__u32	entries;	/* power of two */
+	__u32	slot_size;	/* payload bytes per entry */
+	__u32	resv[6];
+};
+
+/* mmap offsets of the four rings of an open file */
+#define IPIPE_OFF_MSG_H2N	0x00000000ULL
+#define IPIPE_OFF_MSG_N2H	0x10000000ULL
+#define IPIPE_OFF_MIG_H2N	0x20000000ULL
+#define IPIPE_OFF_MIG_N2H	0x30000000ULL
+#define IPIPE_OFF_RING(type)	((__u64)(type) << 28)
+
+/* IPIPE_IOC_RING_SETUP: one ring context (four rings) per open file */
+struct ipipe_ring_setup {
+	__u32	size;		/* in: sizeof(struct ipipe_ring_setup) */
+	__u32	flags;		/* must be zero */
+	__u32	msg_entries;	/* in: 0 = module default; rounded up to 2^n */
+	__u32	msg_slot_size;	/* in: 0 = module default */
+	__u32	mig_entries;	/* in: 0 = module default */
+	__u32	mig_slot_size;	/* in: 0 = module default */
+	__u32	ring_id;	/* out: the context id the NIC knows */
+	__u32	resv0;
+	struct ipipe_ring_offsets off[IPIPE_RING_TYPE_LAST];	/* out, by type */
+	__u32	resv[8];
+};
+
+#define IPIPE_RING_SETUP_SIZE_VER0	(32 + 4 * 64 + 32)
+
+/* IPIPE_IOC_ACTOR_REGISTER */
+struct ipipe_actor_reg {
+	__u32	size;		/* in: sizeof(struct ipipe_actor_reg) */
+	__u32	flags;		/* IPIPE_ACTOR_F_* */
+	char	type[IPIPE_ACTOR_NAME_LEN];	/* NUL-terminated type name */
+	__u32	actor_id;	/* in: 0 = any; out: the id given */
+	__u32	location;	/* enum ipipe_location to start at */
+	__u64	mem_quota;	/* bytes of DMO memory, > 0 */
+	__u32	resv[6];
+};
+
+#define IPIPE_ACTOR_REG_SIZE_VER0	80
+
+/* IPIPE_IOC_ACTOR_UNREGISTER, IPIPE_IOC_ACTOR_MIGRATE */
+struct ipipe_actor_cmd {
+	__u32	size;		/* in: sizeof(struct ipipe_actor_cmd) */
+	__u32	actor_id;	/* an actor this file registered */
+	__u32	to;		/* MIGRATE: enum ipipe_location */
+	__u32	resv[5];
+};
+
+#define IPIPE_ACTOR_CMD_SIZE_VER0	32
+
+/* IPIPE_IOC_GET_STATS: driver counters, then the firmware's */
+struct ipipe_stats {
+	__u32	size;		/* in: sizeof(struct ipipe_stats) */
+	__u32	resv0;
+	__u64	irqs[IPIPE_NUM_VECTORS];	/* MSI-X interrupts by vector */
+	__u64	admin_timeouts;
+	__u64	spurious_cqes;
+	__u64	events;		/* event queue entries received */
+	__u64	resv1[5];
+	struct ipipe_fw_stats fw;
+};
+
+#define IPIPE_STATS_SIZE_VER0	(8 + 8 * 12 + 256)
+
 #define IPIPE_IOC_GET_INFO	_IOWR(IPIPE_IOC_MAGIC, 0x00, struct ipipe_info)
+#define IPIPE_IOC_GET_STATS	_IOWR(IPIPE_IOC_MAGIC, 0x01, struct ipipe_stats)
+#define IPIPE_IOC_RING_SETUP	_IOWR(IPIPE_IOC_MAGIC, 0x02, struct ipipe_ring_setup)
+#define IPIPE_IOC_KICK		_IO(IPIPE_IOC_MAGIC, 0x03)
+#define IPIPE_IOC_ACTOR_REGISTER _IOWR(IPIPE_IOC_MAGIC, 0x08, struct ipipe_actor_reg)
+#define IPIPE_IOC_ACTOR_UNREGISTER _IOW(IPIPE_IOC_MAGIC, 0x09, struct ipipe_actor_cmd)
+#define IPIPE_IOC_ACTOR_MIGRATE	_IOW(IPIPE_IOC_MAGIC, 0x0a, struct ipipe_actor_cmd)
 #define IPIPE_IOC_DMA_WRITE	_IOWR(IPIPE_IOC_MAGIC, 0x10, struct ipipe_dma_xfer)
 #define IPIPE_IOC_DMA_READ	_IOWR(IPIPE_IOC_MAGIC, 0x11, struct ipipe_dma_xfer)
 
@@ -545,8 +625,78 @@ struct ipipe_dma_xfer {
  * 5. Generic netlink family "ipipe"
  */
 
+/* Documented as a YNL spec in Documentation/netlink/specs/ipipe.yaml. */
 #define IPIPE_GENL_NAME		"ipipe"
 #define IPIPE_GENL_VERSION	1
 #define IPIPE_GENL_MCGRP_EVENTS	"events"
+
+enum ipipe_nl_cmd {
+	IPIPE_CMD_UNSPEC,
+	IPIPE_CMD_DEV_GET,	/* do (IPIPE_A_DEV_INDEX) and dump */
+	IPIPE_CMD_PARAMS_SET,	/* needs CAP_NET_ADMIN */
+	IPIPE_CMD_ACTOR_GET,	/* dump, IPIPE_A_DEV_INDEX optional */
+	IPIPE_CMD_EVENT,	/* notification on the "events" group */
+	__IPIPE_CMD_MAX,
+};
+
+#define IPIPE_CMD_MAX (__IPIPE_CMD_MAX - 1)
+
+enum ipipe_nl_attr {
+	IPIPE_A_UNSPEC,
+	IPIPE_A_DEV_INDEX,	/* u32: N of /dev/ipipeN */
+	IPIPE_A_DEV_NAME,	/* string: "ipipe0" */
+	IPIPE_A_BUS_NAME,	/* string: PCI address */
+	IPIPE_A_FW_NAME,	/* string */
+	IPIPE_A_FW_VERSION,	/* u32 */
+	IPIPE_A_ABI_VERSION,	/* u32 */
+	IPIPE_A_NIC_CORES,	/* u32 */
+	IPIPE_A_NIC_MEM,	/* u64: bytes */
+	IPIPE_A_TAIL_THRESH_NS,	/* u64 */
+	IPIPE_A_MEAN_THRESH_NS,	/* u64 */
+	IPIPE_A_ALPHA_PERMILLE,	/* u32: 0..1000 */
+	IPIPE_A_DRR_QUANTUM_NS,	/* u32 */
+	IPIPE_A_FCFS_CORES,	/* u32: 0 = automatic */
+	IPIPE_A_FCFS_CORES_NOW,	/* u32 */
+	IPIPE_A_DRR_CORES_NOW,	/* u32 */
+	IPIPE_A_ACTOR,		/* nest: IPIPE_A_ACTOR_* */
+	IPIPE_A_EVENT,		/* nest: IPIPE_A_EVENT_* */
+	IPIPE_A_PAD,
+	__IPIPE_A_MAX,
+};
+
+#define IPIPE_A_MAX (__IPIPE_A_MAX - 1)
+
+enum ipipe_nl_actor_attr {
+	IPIPE_A_ACTOR_UNSPEC,
+	IPIPE_A_ACTOR_ID,	/* u32 */
+	IPIPE_A_ACTOR_TYPE,	/* string */
+	IPIPE_A_ACTOR_LOCATION,	/* u32: enum ipipe_location */
+	IPIPE_A_ACTOR_GROUP,	/* u32: enum ipipe_sched_group */
+	IPIPE_A_ACTOR_FLAGS,	/* u32: IPIPE_ACTOR_F_* | IPIPE_ACTOR_S_* */
+	IPIPE_A_ACTOR_REQUESTS,	/* u64 */
+	IPIPE_A_ACTOR_MIGRATIONS, /* u64 */
+	IPIPE_A_ACTOR_MEAN_NS,	/* u64 */
+	IPIPE_A_ACTOR_TAIL_NS,	/* u64 */
+	IPIPE_A_ACTOR_MAILBOX_LEN, /* u32 */
+	IPIPE_A_ACTOR_MEM_USED,	/* u64 */
+	IPIPE_A_ACTOR_MEM_QUOTA, /* u64 */
+	IPIPE_A_ACTOR_PAD,
+	__IPIPE_A_ACTOR_MAX,
+};
+
+#define IPIPE_A_ACTOR_MAX (__IPIPE_A_ACTOR_MAX - 1)
+
+enum ipipe_nl_event_attr {
+	IPIPE_A_EVENT_UNSPEC,
+	IPIPE_A_EVENT_TYPE,	/* u32: enum ipipe_event_type */
+	IPIPE_A_EVENT_ACTOR_ID,	/* u32 */
+	IPIPE_A_EVENT_TS_NS,	/* u64: firmware clock */
+	IPIPE_A_EVENT_ARG0,	/* u64 */
+	IPIPE_A_EVENT_ARG1,	/* u64 */
+	IPIPE_A_EVENT_PAD,
+	__IPIPE_A_EVENT_MAX,
+};
+
+#define IPIPE_A_EVENT_MAX (__IPIPE_A_EVENT_MAX - 1)
 
 #endif /* _UAPI_LINUX_IPIPE_H */
