@@ -81,6 +81,14 @@ expected<std::unique_ptr<emulator>> emulator::create(const emulator_config& cfg)
   if (!fw)
     return fw.err();
   e->fw_ = std::move(*fw);
+  e->fw_->set_dispatch(cfg.dispatch);
+
+  if (cfg.wire) {
+    auto w = wire_port::open(*cfg.wire, e->fw_->dispatch(), e->fw_->counters());
+    if (!w)
+      return w.err();
+    e->wire_ = std::move(*w);
+  }
 
   // Boot before listening: QEMU reads the header as soon as it connects.
   e->fw_->boot();
@@ -97,7 +105,7 @@ expected<std::unique_ptr<emulator>> emulator::create(const emulator_config& cfg)
   return e;
 }
 
-std::uint16_t emulator::wire_port_number() const noexcept { return 0; }
+std::uint16_t emulator::wire_port_number() const noexcept { return wire_ ? wire_->port() : 0; }
 
 void emulator::request_stop() noexcept {
   const std::uint64_t one = 1;
@@ -148,6 +156,9 @@ expected<void> emulator::run(int stop_fd) {
   for (unsigned v = 0; v < server_->vectors(); ++v)
     if (auto r = watch(ep.get(), server_->doorbell_fd(v), make_tag(tag::doorbell, v)); !r)
       return r;
+  if (wire_)
+    if (auto r = watch(ep.get(), wire_->fd(), make_tag(tag::wire)); !r)
+      return r;
 
   std::array<epoll_event, 32> evs;
   for (;;) {
@@ -196,6 +207,7 @@ expected<void> emulator::run(int stop_fd) {
         break;
       }
       case tag::wire:
+        wire_->on_readable();
         break;
       }
     }

@@ -8,6 +8,7 @@
 #include <ipipe/nic/interrupt_line.hpp>
 #include <ipipe/nic/ivshmem_server.hpp>
 #include <ipipe/nic/options.hpp>
+#include <ipipe/nic/wire_port.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -24,6 +25,9 @@ struct emulator_config {
   firmware_config fw;                    ///< cores, vectors, heartbeat
   std::optional<endpoint> wire;          ///< UDP wire port, if any
   bool verbose = false;                  ///< log peers and events to stderr
+  /// The actor dispatcher (the runtime's); nullptr: the built-in one. Must
+  /// outlive the emulator.
+  actor_dispatch* dispatch = nullptr;
 };
 
 /// The whole emulated SmartNIC: BAR2 memory, host memory, the ivshmem
@@ -68,6 +72,7 @@ private:
   int host_fd_ = -1; // memfd mode: the fd handed to clients
   std::unique_ptr<ivshmem_server> server_;
   std::unique_ptr<firmware> fw_;
+  std::unique_ptr<wire_port> wire_;
   unique_fd stop_event_;
 };
 
