@@ -72,6 +72,7 @@ std::size_t runtime::pump() {
   std::size_t n = 0;
   n += pump_in_mig();
   n += pump_in_msgs();
+  n += pump_out_msgs(); // acks first: see pump_outgoing()
   n += pump_outgoing();
   n += pump_out_msgs();
   ctr_.peer_bad_desc = chan_.msg_in.bad_descriptors() + chan_.mig_in.bad_descriptors();
@@ -133,6 +134,14 @@ std::size_t runtime::pump_out_msgs() {
 std::size_t runtime::pump_outgoing() {
   std::lock_guard ml(mig_mtx_);
   std::size_t n = 0;
+  {
+    // A takeover ack still waiting for room must reach the peer before any
+    // stream we start: it may be for the very actor we are about to send
+    // back, and the peer must see it arrive before it sees it leave.
+    std::lock_guard l(peer_mtx_);
+    if (!mig_ctrl_.empty())
+      return n;
+  }
   // One migration streams at a time; the others stay quiesced behind it.
   while (!outgoing_.empty()) {
     outgoing_migration& o = *outgoing_.front();
