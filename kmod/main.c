@@ -330,7 +330,7 @@ static struct pci_driver ipipe_pci_driver = {
 	.id_table	= ipipe_pci_ids,
 	.probe		= ipipe_probe,
 	.remove		= ipipe_remove,
-	.driver.dev_groups = ipipe_dev_groups,
+	.dev_groups	= ipipe_dev_groups,
 };
 
 static int __init ipipe_init(void)

@@ -204,6 +204,19 @@ out_unlock:
 	return err;
 }
 
+/*
+ * Rings are mapped in full at mmap time, so a fault means the mapping was
+ * revoked (the device went away): the access gets SIGBUS.
+ */
+static vm_fault_t ipipe_ring_fault(struct vm_fault *vmf)
+{
+	return VM_FAULT_SIGBUS;
+}
+
+static const struct vm_operations_struct ipipe_ring_vm_ops = {
+	.fault = ipipe_ring_fault,
+};
+
 int ipipe_ring_mmap(struct ipipe_file *f, struct vm_area_struct *vma)
 {
 	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
@@ -226,9 +239,10 @@ int ipipe_ring_mmap(struct ipipe_file *f, struct vm_area_struct *vma)
 		err = -EINVAL;
 		goto out;
 	}
-	ipipe_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY);
+	ipipe_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	/* the region is mapped from offset 0 of the ring, not from vm_pgoff */
 	vma->vm_pgoff = 0;
+	vma->vm_ops = &ipipe_ring_vm_ops;
 	err = dma_mmap_coherent(&f->ipd->pdev->dev, vma, r->cpu, r->dma, len);
 out:
 	mutex_unlock(&f->lock);

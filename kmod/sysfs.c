@@ -66,13 +66,17 @@ static ssize_t ipipe_param_store(struct device *dev, struct device_attribute *at
 	case IPIPE_PARAM_MEAN_THRESH:
 		req.mean_thresh_ns = val;
 		break;
-	default:
-		/* the remaining fields are 32 bits wide */
+	case IPIPE_PARAM_ALPHA:
+	case IPIPE_PARAM_DRR_QUANTUM:
+	case IPIPE_PARAM_FCFS_CORES:
 		if (val > U32_MAX)
 			return -ERANGE;
-		req.alpha_permille = val;
-		req.drr_quantum_ns = val;
-		req.fcfs_cores = val;
+		if (bit == IPIPE_PARAM_ALPHA)
+			req.alpha_permille = val;
+		else if (bit == IPIPE_PARAM_DRR_QUANTUM)
+			req.drr_quantum_ns = val;
+		else
+			req.fcfs_cores = val;
 		break;
 	}
 	err = ipipe_params_set(ipipe_sysfs_dev(dev), &req, &why);

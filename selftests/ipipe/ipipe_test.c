@@ -10,12 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/ipipe.h>
 
+#include "ipipe_nl.h"
 #include "kselftest_harness.h"
 
 #define IPIPE_DEV	"/dev/ipipe0"
@@ -343,6 +349,693 @@ TEST_F(ipipe, dma_rejects_bad_arguments)
 	EXPECT_EQ(EINVAL, errno);
 	x.size = sizeof(x);
 	EXPECT_EQ(0, ioctl(self->fd, IPIPE_IOC_DMA_WRITE, &x));
+}
+
+
+/* ---- rings --------------------------------------------------------- */
+
+struct ring {
+	uint8_t *base;
+	struct ipipe_ring_offsets off;
+};
+
+struct rings {
+	struct ipipe_ring_setup rs;
+	struct ring r[IPIPE_RING_TYPE_LAST];
+};
+
+static int rings_map(int fd, struct rings *rg)
+{
+	memset(rg, 0, sizeof(*rg));
+	rg->rs.size = sizeof(rg->rs);
+	if (ioctl(fd, IPIPE_IOC_RING_SETUP, &rg->rs) < 0)
+		return -errno;
+	for (int t = 0; t < IPIPE_RING_TYPE_LAST; t++) {
+		rg->r[t].off = rg->rs.off[t];
+		rg->r[t].base = mmap(NULL, rg->rs.off[t].mmap_len, PROT_READ | PROT_WRITE,
+				     MAP_SHARED, fd, rg->rs.off[t].mmap_off);
+		if (rg->r[t].base == MAP_FAILED)
+			return -errno;
+	}
+	return 0;
+}
+
+static void rings_unmap(struct rings *rg)
+{
+	for (int t = 0; t < IPIPE_RING_TYPE_LAST; t++)
+		if (rg->r[t].base && rg->r[t].base != MAP_FAILED)
+			munmap(rg->r[t].base, rg->r[t].off.mmap_len);
+}
+
+static uint32_t *ring_idx(struct ring *r, uint32_t off)
+{
+	return (uint32_t *)(r->base + off);
+}
+
+/* Producer side: one message into the next slot, published at once. */
+static int ring_send(struct ring *r, uint32_t dst, uint64_t req_id, const void *p, uint32_t len)
+{
+	uint32_t prod = *ring_idx(r, r->off.producer);
+	uint32_t cons = __atomic_load_n(ring_idx(r, r->off.consumer), __ATOMIC_ACQUIRE);
+	uint32_t slot = prod & (r->off.entries - 1);
+	struct ipipe_ring_desc *d = (void *)(r->base + r->off.desc) + slot * sizeof(*d);
+	uint8_t *payload = r->base + r->off.data + (uint64_t)slot * r->off.slot_size;
+	struct ipipe_msg_hdr h = {
+		.dst_actor = dst, .req_id = req_id, .len = len, .type = IPIPE_MSG_REQUEST,
+	};
+
+	if (prod - cons >= r->off.entries)
+		return -EAGAIN;
+	if (sizeof(h) + len > r->off.slot_size)
+		return -EMSGSIZE;
+	memcpy(payload, &h, sizeof(h));
+	memcpy(payload + sizeof(h), p, len);
+	memset(d, 0, sizeof(*d));
+	d->off = (uint64_t)slot * r->off.slot_size;
+	d->len = sizeof(h) + len;
+	__atomic_store_n(ring_idx(r, r->off.producer), prod + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Consumer side: one message out, validated like any untrusted ring. */
+static int ring_recv(struct ring *r, struct ipipe_msg_hdr *h, void *p, uint32_t max)
+{
+	uint32_t prod = __atomic_load_n(ring_idx(r, r->off.producer), __ATOMIC_ACQUIRE);
+	uint32_t cons = *ring_idx(r, r->off.consumer);
+	struct ipipe_ring_desc d;
+
+	if (prod == cons)
+		return -EAGAIN;
+	memcpy(&d, r->base + r->off.desc + (cons & (r->off.entries - 1)) * sizeof(d), sizeof(d));
+	if (d.len < sizeof(*h) || d.off + d.len > (uint64_t)r->off.entries * r->off.slot_size)
+		return -EBADMSG;
+	memcpy(h, r->base + r->off.data + d.off, sizeof(*h));
+	if (h->len > max || sizeof(*h) + h->len > d.len)
+		return -EBADMSG;
+	memcpy(p, r->base + r->off.data + d.off + sizeof(*h), h->len);
+	__atomic_store_n(ring_idx(r, r->off.consumer), cons + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int actor_register(int fd, const char *type, uint32_t id, uint32_t loc)
+{
+	struct ipipe_actor_reg reg = {
+		.size = sizeof(reg), .actor_id = id, .location = loc, .mem_quota = 1 << 20,
+	};
+
+	strncpy(reg.type, type, sizeof(reg.type) - 1);
+	if (ioctl(fd, IPIPE_IOC_ACTOR_REGISTER, &reg) < 0)
+		return -errno;
+	return reg.actor_id;
+}
+
+static int actor_cmd(int fd, unsigned long req, uint32_t id, uint32_t to)
+{
+	struct ipipe_actor_cmd ac = { .size = sizeof(ac), .actor_id = id, .to = to };
+
+	return ioctl(fd, req, &ac) < 0 ? -errno : 0;
+}
+
+/* Sends n requests to the actor and checks every echoed reply. */
+static int echo_round_trips(int fd, struct rings *rg, uint32_t actor, int n, uint64_t tag)
+{
+	struct ring *tx = &rg->r[IPIPE_RING_MSG_H2N], *rx = &rg->r[IPIPE_RING_MSG_N2H];
+	int sent = 0, got = 0;
+
+	while (got < n) {
+		char out[64], in[64];
+		struct ipipe_msg_hdr h;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		while (sent < n && sent - got < 16) {
+			snprintf(out, sizeof(out), "msg %llu/%d", (unsigned long long)tag, sent);
+			if (ring_send(tx, actor, tag + sent, out, strlen(out) + 1))
+				break;
+			sent++;
+		}
+		if (ioctl(fd, IPIPE_IOC_KICK) < 0)
+			return -errno;
+		if (poll(&pfd, 1, 5000) <= 0)
+			return -ETIMEDOUT;
+		while (ring_recv(rx, &h, in, sizeof(in)) == 0) {
+			snprintf(out, sizeof(out), "msg %llu/%d", (unsigned long long)tag, got);
+			if (h.type != IPIPE_MSG_REPLY || h.req_id != tag + got || strcmp(in, out))
+				return -EBADMSG;
+			got++;
+		}
+	}
+	return 0;
+}
+
+FIXTURE(ring) {
+	int fd;
+	struct rings rg;
+};
+
+FIXTURE_SETUP(ring)
+{
+	self->fd = open(IPIPE_DEV, O_RDWR);
+	if (self->fd < 0 && errno == ENOENT)
+		SKIP(return, "no " IPIPE_DEV);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, rings_map(self->fd, &self->rg));
+}
+
+FIXTURE_TEARDOWN(ring)
+{
+	rings_unmap(&self->rg);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+TEST_F(ring, setup_reports_four_mappable_rings)
+{
+	struct ipipe_ring_setup again = { .size = sizeof(again) };
+
+	for (int t = 0; t < IPIPE_RING_TYPE_LAST; t++) {
+		struct ring *r = &self->rg.r[t];
+		struct ipipe_ring_hdr *h = (void *)r->base;
+
+		EXPECT_EQ(IPIPE_OFF_RING(t), r->off.mmap_off);
+		EXPECT_EQ(0, r->off.entries & (r->off.entries - 1));
+		EXPECT_EQ(r->off.entries, h->entries);
+		EXPECT_EQ(sizeof(struct ipipe_ring_desc), h->desc_size);
+		EXPECT_LE(r->off.data + (uint64_t)r->off.entries * r->off.slot_size,
+			  r->off.mmap_len);
+	}
+	/* one context per file */
+	EXPECT_EQ(-1, ioctl(self->fd, IPIPE_IOC_RING_SETUP, &again));
+	EXPECT_EQ(EBUSY, errno);
+	/* beyond a ring, or at an unaligned offset: refused */
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->fd,
+				   IPIPE_OFF_RING(IPIPE_RING_TYPE_LAST)));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->fd, 4096));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, self->rg.r[0].off.mmap_len + 4096, PROT_READ,
+				   MAP_SHARED, self->fd, 0));
+}
+
+TEST(ring_setup_rejects_bad_geometry)
+{
+	struct ipipe_ring_setup rs;
+	int fd = open(IPIPE_DEV, O_RDWR);
+
+	if (fd < 0 && errno == ENOENT)
+		SKIP(return, "no " IPIPE_DEV);
+	ASSERT_LE(0, fd);
+	memset(&rs, 0, sizeof(rs));
+	rs.size = sizeof(rs);
+	rs.msg_entries = IPIPE_RING_MAX_ENTRIES + 1;
+	EXPECT_EQ(-1, ioctl(fd, IPIPE_IOC_RING_SETUP, &rs));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&rs, 0, sizeof(rs));
+	rs.size = sizeof(rs);
+	rs.msg_slot_size = 8;	/* smaller than a message header */
+	EXPECT_EQ(-1, ioctl(fd, IPIPE_IOC_RING_SETUP, &rs));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&rs, 0, sizeof(rs));
+	rs.size = sizeof(rs);
+	rs.flags = 1;
+	EXPECT_EQ(-1, ioctl(fd, IPIPE_IOC_RING_SETUP, &rs));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&rs, 0, sizeof(rs));
+	rs.size = sizeof(rs);
+	rs.off[2].entries = 1;	/* output fields come in as zero */
+	EXPECT_EQ(-1, ioctl(fd, IPIPE_IOC_RING_SETUP, &rs));
+	EXPECT_EQ(EINVAL, errno);
+	/* nothing above created a context */
+	memset(&rs, 0, sizeof(rs));
+	rs.size = sizeof(rs);
+	EXPECT_EQ(0, ioctl(fd, IPIPE_IOC_RING_SETUP, &rs));
+	close(fd);
+}
+
+TEST_F(ring, message_round_trip_through_the_firmware)
+{
+	int id = actor_register(self->fd, "echo", 0, IPIPE_LOC_NIC);
+
+	ASSERT_LT(0, id);
+	EXPECT_EQ(0, echo_round_trips(self->fd, &self->rg, id, 200, 1000));
+}
+
+TEST_F(ring, a_request_to_an_unknown_actor_gets_an_error_reply)
+{
+	struct ring *tx = &self->rg.r[IPIPE_RING_MSG_H2N];
+	struct ring *rx = &self->rg.r[IPIPE_RING_MSG_N2H];
+	struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
+	struct ipipe_msg_hdr h;
+	char buf[64];
+
+	ASSERT_EQ(0, ring_send(tx, 999999, 77, "x", 2));
+	ASSERT_EQ(0, ioctl(self->fd, IPIPE_IOC_KICK));
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	ASSERT_EQ(0, ring_recv(rx, &h, buf, sizeof(buf)));
+	EXPECT_EQ(IPIPE_MSG_ERROR, h.type);
+	EXPECT_EQ(77, h.req_id);
+}
+
+TEST_F(ring, register_and_unregister_check_their_arguments)
+{
+	struct ipipe_actor_reg reg;
+	int id;
+
+	EXPECT_EQ(-ENOENT, actor_register(self->fd, "no-such-type", 0, IPIPE_LOC_NIC));
+	EXPECT_EQ(-EINVAL, actor_register(self->fd, "", 0, IPIPE_LOC_NIC));
+	EXPECT_EQ(-EINVAL, actor_register(self->fd, "echo", 0, 7));
+	id = actor_register(self->fd, "echo", 0, IPIPE_LOC_NIC);
+	ASSERT_LT(0, id);
+	EXPECT_EQ(-EEXIST, actor_register(self->fd, "echo", id, IPIPE_LOC_NIC));
+	memset(&reg, 0, sizeof(reg));
+	reg.size = sizeof(reg);
+	memset(reg.type, 'a', sizeof(reg.type));	/* not NUL-terminated */
+	reg.mem_quota = 4096;
+	EXPECT_EQ(-1, ioctl(self->fd, IPIPE_IOC_ACTOR_REGISTER, &reg));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, actor_cmd(self->fd, IPIPE_IOC_ACTOR_UNREGISTER, id, 0));
+	EXPECT_EQ(-ENOENT, actor_cmd(self->fd, IPIPE_IOC_ACTOR_UNREGISTER, id, 0));
+	EXPECT_EQ(-EINVAL, actor_cmd(self->fd, IPIPE_IOC_ACTOR_UNREGISTER, 0, 0));
+	EXPECT_EQ(-EINVAL, actor_cmd(self->fd, IPIPE_IOC_ACTOR_MIGRATE, id, 9));
+	EXPECT_EQ(-ENOENT, actor_cmd(self->fd, IPIPE_IOC_ACTOR_MIGRATE, id, IPIPE_LOC_HOST));
+}
+
+TEST(register_needs_rings)
+{
+	int fd = open(IPIPE_DEV, O_RDWR);
+
+	if (fd < 0 && errno == ENOENT)
+		SKIP(return, "no " IPIPE_DEV);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-ENOTCONN, actor_register(fd, "echo", 0, IPIPE_LOC_NIC));
+	EXPECT_EQ(-1, ioctl(fd, IPIPE_IOC_KICK));
+	EXPECT_EQ(ENXIO, errno);
+	close(fd);
+}
+
+/* An actor registered through a file is gone once the file is closed. */
+TEST(registrations_are_released_on_close)
+{
+	struct rings rg;
+	int fd, id;
+
+	fd = open(IPIPE_DEV, O_RDWR);
+	if (fd < 0 && errno == ENOENT)
+		SKIP(return, "no " IPIPE_DEV);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, rings_map(fd, &rg));
+	id = actor_register(fd, "echo", 0, IPIPE_LOC_NIC);
+	ASSERT_LT(0, id);
+	rings_unmap(&rg);
+	close(fd);
+
+	fd = open(IPIPE_DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, rings_map(fd, &rg));
+	EXPECT_EQ(id, actor_register(fd, "echo", id, IPIPE_LOC_NIC));
+	rings_unmap(&rg);
+	close(fd);
+}
+
+/* ---- sysfs and netlink ---------------------------------------------- */
+
+static char ipipe_sysfs_dir[320];
+
+static const char *sysfs_path(const char *attr)
+{
+	static char path[320 + 64];
+
+	if (!ipipe_sysfs_dir[0]) {
+		DIR *d = opendir("/sys/bus/pci/drivers/ipipe");
+		struct dirent *de;
+
+		while (d && (de = readdir(d)))
+			if (strchr(de->d_name, ':'))
+				snprintf(ipipe_sysfs_dir, sizeof(ipipe_sysfs_dir),
+					 "/sys/bus/pci/drivers/ipipe/%s", de->d_name);
+		if (d)
+			closedir(d);
+	}
+	snprintf(path, sizeof(path), "%s/%s", ipipe_sysfs_dir, attr);
+	return path;
+}
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int sysfs_write(const char *attr, const char *val)
+{
+	return write_file(sysfs_path(attr), val);
+}
+
+static long long sysfs_read(const char *attr)
+{
+	char buf[64] = "";
+	int fd = open(sysfs_path(attr), O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtoll(buf, NULL, 0) : -EIO;
+}
+
+TEST(sysfs_parameters_are_range_checked_and_read_back)
+{
+	if (access("/sys/bus/pci/drivers/ipipe", F_OK))
+		SKIP(return, "ipipe not loaded");
+	EXPECT_EQ(0, sysfs_write("tail_thresh_ns", "75000"));
+	EXPECT_EQ(75000, sysfs_read("tail_thresh_ns"));
+	EXPECT_EQ(-EINVAL, sysfs_write("tail_thresh_ns", "999"));
+	EXPECT_EQ(-EINVAL, sysfs_write("tail_thresh_ns", "2000000000"));
+	EXPECT_EQ(75000, sysfs_read("tail_thresh_ns"));
+	EXPECT_EQ(-EINVAL, sysfs_write("alpha_permille", "1001"));
+	EXPECT_EQ(-ERANGE, sysfs_write("alpha_permille", "4294967296"));
+	EXPECT_EQ(-EINVAL, sysfs_write("drr_quantum_ns", "ten"));
+	EXPECT_EQ(0, sysfs_write("alpha_permille", "150"));
+	EXPECT_EQ(150, sysfs_read("alpha_permille"));
+	EXPECT_EQ(-EINVAL, sysfs_write("fcfs_cores", "100000"));
+	EXPECT_LT(0, sysfs_read("nic_cores"));
+	EXPECT_LT(0, sysfs_read("statistics/irqs_admin"));
+}
+
+struct dev_reply {
+	uint64_t mean_thresh_ns;
+	uint32_t alpha;
+	int seen;
+};
+
+static void dev_get_cb(struct nlmsghdr *h, void *arg)
+{
+	struct dev_reply *r = arg;
+	struct nlattr *a;
+
+	nl_for_each_attr(a, (char *)NLMSG_DATA(h) + GENL_HDRLEN,
+			 h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)) {
+		if (a->nla_type == IPIPE_A_MEAN_THRESH_NS)
+			r->mean_thresh_ns = *(uint64_t *)nl_data(a);
+		if (a->nla_type == IPIPE_A_ALPHA_PERMILLE)
+			r->alpha = *(uint32_t *)nl_data(a);
+	}
+	r->seen++;
+}
+
+TEST(netlink_params_set_and_get_with_extack_reasons)
+{
+	struct nl_family fam;
+	struct dev_reply rep = {};
+	struct nl_sock s;
+	struct nl_req r;
+
+	ASSERT_EQ(0, nl_open(&s));
+	if (nl_resolve(&s, IPIPE_GENL_NAME, &fam))
+		SKIP(return, "no ipipe netlink family");
+
+	nl_req_init(&r, fam.id, IPIPE_CMD_PARAMS_SET, NLM_F_ACK);
+	nl_put_u32(&r, IPIPE_A_DEV_INDEX, 0);
+	nl_put_u64(&r, IPIPE_A_MEAN_THRESH_NS, 33000);
+	ASSERT_EQ(0, nl_send(&s, &r));
+	EXPECT_EQ(0, nl_recv(&s, NULL, NULL)) TH_LOG("extack: %s", s.err_msg);
+	/* the sysfs view and the netlink view read the same firmware */
+	EXPECT_EQ(33000, sysfs_read("mean_thresh_ns"));
+	EXPECT_EQ(0, sysfs_write("alpha_permille", "250"));
+
+	nl_req_init(&r, fam.id, IPIPE_CMD_DEV_GET, 0);
+	nl_put_u32(&r, IPIPE_A_DEV_INDEX, 0);
+	ASSERT_EQ(0, nl_send(&s, &r));
+	EXPECT_EQ(0, nl_recv(&s, dev_get_cb, &rep));
+	EXPECT_EQ(1, rep.seen);
+	EXPECT_EQ(33000, rep.mean_thresh_ns);
+	EXPECT_EQ(250, rep.alpha);
+
+	/* out of the policy's range */
+	nl_req_init(&r, fam.id, IPIPE_CMD_PARAMS_SET, NLM_F_ACK);
+	nl_put_u32(&r, IPIPE_A_DEV_INDEX, 0);
+	nl_put_u32(&r, IPIPE_A_ALPHA_PERMILLE, 2000);
+	ASSERT_EQ(0, nl_send(&s, &r));
+	EXPECT_EQ(-ERANGE, nl_recv(&s, NULL, NULL));
+	EXPECT_NE(0, s.err_msg[0]) TH_LOG("no extack text for a policy violation");
+	/* in range for the policy, but more cores than the NIC has */
+	nl_req_init(&r, fam.id, IPIPE_CMD_PARAMS_SET, NLM_F_ACK);
+	nl_put_u32(&r, IPIPE_A_DEV_INDEX, 0);
+	nl_put_u32(&r, IPIPE_A_FCFS_CORES, 4000);
+	ASSERT_EQ(0, nl_send(&s, &r));
+	EXPECT_EQ(-EINVAL, nl_recv(&s, NULL, NULL));
+	EXPECT_NE(NULL, strstr(s.err_msg, "FCFS cores")) TH_LOG("extack: %s", s.err_msg);
+	/* missing device, unknown device, nothing to set */
+	nl_req_init(&r, fam.id, IPIPE_CMD_PARAMS_SET, NLM_F_ACK);
+	nl_put_u32(&r, IPIPE_A_ALPHA_PERMILLE, 100);
+	ASSERT_EQ(0, nl_send(&s, &r));
+	EXPECT_EQ(-EINVAL, nl_recv(&s, NULL, NULL));
+	nl_req_init(&r, fam.id, IPIPE_CMD_PARAMS_SET, NLM_F_ACK);
+	nl_put_u32(&r, IPIPE_A_DEV_INDEX, 42);
+	nl_put_u32(&r, IPIPE_A_ALPHA_PERMILLE, 100);
+	ASSERT_EQ(0, nl_send(&s, &r));
+	EXPECT_EQ(-ENODEV, nl_recv(&s, NULL, NULL));
+	EXPECT_NE(NULL, strstr(s.err_msg, "no such ipipe device")) TH_LOG("%s", s.err_msg);
+	nl_req_init(&r, fam.id, IPIPE_CMD_PARAMS_SET, NLM_F_ACK);
+	nl_put_u32(&r, IPIPE_A_DEV_INDEX, 0);
+	ASSERT_EQ(0, nl_send(&s, &r));
+	EXPECT_EQ(-EINVAL, nl_recv(&s, NULL, NULL));
+	EXPECT_NE(NULL, strstr(s.err_msg, "no parameter given")) TH_LOG("%s", s.err_msg);
+	close(s.fd);
+}
+
+struct actor_dump {
+	uint32_t id;
+	uint32_t location;
+	int found;
+};
+
+static void actor_dump_cb(struct nlmsghdr *h, void *arg)
+{
+	struct actor_dump *d = arg;
+	struct nlattr *a, *n;
+
+	nl_for_each_attr(a, (char *)NLMSG_DATA(h) + GENL_HDRLEN,
+			 h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)) {
+		uint32_t id = 0, loc = 0;
+
+		if ((a->nla_type & NLA_TYPE_MASK) != IPIPE_A_ACTOR)
+			continue;
+		nl_for_each_attr(n, nl_data(a), a->nla_len - NLA_HDRLEN) {
+			if (n->nla_type == IPIPE_A_ACTOR_ID)
+				id = *(uint32_t *)nl_data(n);
+			if (n->nla_type == IPIPE_A_ACTOR_LOCATION)
+				loc = *(uint32_t *)nl_data(n);
+		}
+		if (id == d->id) {
+			d->found++;
+			d->location = loc;
+		}
+	}
+}
+
+/* Migrating an actor shows in the dump and as an event on the group. */
+TEST_F(ring, migration_is_dumped_and_multicast)
+{
+	struct actor_dump d = {};
+	struct nl_family fam;
+	struct nl_sock s, ev;
+	struct nl_req r;
+	char buf[4096];
+	int id, got = 0;
+
+	ASSERT_EQ(0, nl_open(&s));
+	if (nl_resolve(&s, IPIPE_GENL_NAME, &fam))
+		SKIP(return, "no ipipe netlink family");
+	ASSERT_NE(0, fam.events_group);
+	ASSERT_EQ(0, nl_open(&ev));
+	ASSERT_EQ(0, setsockopt(ev.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+				&fam.events_group, sizeof(fam.events_group)));
+
+	id = actor_register(self->fd, "echo", 0, IPIPE_LOC_NIC);
+	ASSERT_LT(0, id);
+	ASSERT_EQ(0, actor_cmd(self->fd, IPIPE_IOC_ACTOR_MIGRATE, id, IPIPE_LOC_HOST));
+
+	d.id = id;
+	nl_req_init(&r, fam.id, IPIPE_CMD_ACTOR_GET, NLM_F_DUMP);
+	ASSERT_EQ(0, nl_send(&s, &r));
+	EXPECT_EQ(0, nl_recv(&s, actor_dump_cb, &d));
+	EXPECT_EQ(1, d.found);
+	EXPECT_EQ(IPIPE_LOC_HOST, d.location);
+
+	/* the event arrives asynchronously; wait for it */
+	for (int tries = 0; tries < 50 && !got; tries++) {
+		struct pollfd pfd = { .fd = ev.fd, .events = POLLIN };
+		struct nlmsghdr *h;
+		ssize_t n;
+
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		n = recv(ev.fd, buf, sizeof(buf), 0);
+		for (h = (void *)buf; n > 0 && NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			struct genlmsghdr *g = NLMSG_DATA(h);
+			struct nlattr *a, *e;
+			uint32_t type = 0, actor = 0;
+
+			if (h->nlmsg_type != fam.id || g->cmd != IPIPE_CMD_EVENT)
+				continue;
+			nl_for_each_attr(a, (char *)g + GENL_HDRLEN,
+					 h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)) {
+				if ((a->nla_type & NLA_TYPE_MASK) != IPIPE_A_EVENT)
+					continue;
+				nl_for_each_attr(e, nl_data(a), a->nla_len - NLA_HDRLEN) {
+					if (e->nla_type == IPIPE_A_EVENT_TYPE)
+						type = *(uint32_t *)nl_data(e);
+					if (e->nla_type == IPIPE_A_EVENT_ACTOR_ID)
+						actor = *(uint32_t *)nl_data(e);
+				}
+			}
+			if (type == IPIPE_EV_ACTOR_MIGRATED && actor == (uint32_t)id)
+				got = 1;
+		}
+	}
+	EXPECT_EQ(1, got) TH_LOG("no ACTOR_MIGRATED event for actor %d", id);
+	close(s.fd);
+	close(ev.fd);
+}
+
+/* ---- concurrency, unbind, rmmod -------------------------------------- */
+
+struct hammer_arg {
+	int index;
+	int failures;
+};
+
+static void *hammer(void *p)
+{
+	struct hammer_arg *a = p;
+	struct ipipe_info info = { .size = sizeof(info) };
+	char dma[4096];
+	struct rings rg;
+	int fd, id;
+
+	fd = open(IPIPE_DEV, O_RDWR);
+	if (fd < 0 || rings_map(fd, &rg)) {
+		a->failures++;
+		return NULL;
+	}
+	id = actor_register(fd, "echo", 0, IPIPE_LOC_NIC);
+	if (id <= 0)
+		a->failures++;
+	for (int round = 0; id > 0 && round < 20; round++) {
+		if (echo_round_trips(fd, &rg, id, 25, (uint64_t)a->index << 32 | round << 16))
+			a->failures++;
+		memset(&info, 0, sizeof(info));
+		info.size = sizeof(info);
+		if (ioctl(fd, IPIPE_IOC_GET_INFO, &info))
+			a->failures++;
+		memset(dma, a->index, sizeof(dma));
+		if (do_dma(fd, IPIPE_IOC_DMA_WRITE, dma, (uint64_t)a->index << 16, sizeof(dma), NULL))
+			a->failures++;
+	}
+	rings_unmap(&rg);
+	close(fd);
+	return NULL;
+}
+
+TEST(eight_threads_hammer_ioctls_and_rings)
+{
+	struct hammer_arg args[8] = {};
+	pthread_t t[8];
+
+	if (access(IPIPE_DEV, F_OK))
+		SKIP(return, "no " IPIPE_DEV);
+	for (int i = 0; i < 8; i++) {
+		args[i].index = i + 1;
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, hammer, &args[i]));
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_EQ(0, args[i].failures) TH_LOG("thread %d", i);
+	}
+}
+
+/*
+ * The device lifecycle tests are in the fixture declared last, because the
+ * harness runs fixtures in order and unbinding disturbs everything else.
+ */
+FIXTURE(lifecycle) {
+	int fd;
+};
+
+FIXTURE_SETUP(lifecycle)
+{
+	self->fd = open(IPIPE_DEV, O_RDWR);
+	if (self->fd < 0 && errno == ENOENT)
+		SKIP(return, "no " IPIPE_DEV);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(lifecycle)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+TEST_F(lifecycle, rmmod_is_refused_while_a_file_is_open)
+{
+	EXPECT_EQ(-1, syscall(__NR_delete_module, "ipipe", O_NONBLOCK));
+	EXPECT_EQ(EWOULDBLOCK, errno);
+}
+
+/* Takes the device away under an open, mapped, polled file. */
+TEST_F(lifecycle, unbind_revokes_open_files_and_rebind_works)
+{
+	char bdf[64];
+	struct rings rg;
+	struct pollfd pfd;
+	pid_t child;
+	int fd = self->fd, id, status;
+
+	ASSERT_EQ(0, rings_map(fd, &rg));
+	id = actor_register(fd, "echo", 0, IPIPE_LOC_NIC);
+	ASSERT_LT(0, id);
+	sysfs_path("");
+	snprintf(bdf, sizeof(bdf), "%s", strrchr(ipipe_sysfs_dir, '/') + 1);
+
+	ASSERT_EQ(0, write_file("/sys/bus/pci/drivers/ipipe/unbind", bdf));
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	EXPECT_EQ(1, poll(&pfd, 1, 1000));
+	EXPECT_NE(0, pfd.revents & POLLERR);
+	struct ipipe_info info = { .size = sizeof(info) };
+
+	EXPECT_EQ(-1, ioctl(fd, IPIPE_IOC_GET_INFO, &info));
+	EXPECT_EQ(ENODEV, errno);
+	/* the ring mapping is gone: touching it raises SIGBUS */
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		volatile uint32_t *p = (uint32_t *)rg.r[0].base;
+
+		(void)*p;
+		_exit(0);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS);
+	rings_unmap(&rg);
+	close(fd);
+	self->fd = -1;
+
+	ASSERT_EQ(0, write_file("/sys/bus/pci/drivers/ipipe/bind", bdf)) TH_LOG("rebind %s", bdf);
+	fd = open(IPIPE_DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, IPIPE_IOC_GET_INFO, &info));
+	ASSERT_EQ(0, rings_map(fd, &rg));
+	id = actor_register(fd, "echo", 0, IPIPE_LOC_NIC);
+	ASSERT_LT(0, id);
+	EXPECT_EQ(0, echo_round_trips(fd, &rg, id, 10, 7 << 20));
+	rings_unmap(&rg);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
