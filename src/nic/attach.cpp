@@ -311,13 +311,31 @@ expected<ipipe_admin_cqe> attachment::submit(const ipipe_admin_cmd& cmd,
     return id.err();
   if (auto r = doorbell(IPIPE_VEC_ADMIN); !r)
     return r.err();
-  if (cmd.opcode == IPIPE_ADMIN_RESET) {
-    // The firmware reformats both queues; its completion is the first entry
-    // of the fresh CQ.
-    if (auto r = wait_reset_done(resets, timeout); !r)
-      return r.err();
-  }
   const auto deadline = clock::now() + timeout;
+  if (cmd.opcode == IPIPE_ADMIN_RESET) {
+    // An accepted RESET reformats both queues and completes as the first
+    // entry of the fresh CQ; a rejected one completes in the CQ as it is.
+    for (;;) {
+      if (load(header()->reset_count) != resets &&
+          load(header()->state) == IPIPE_FW_STATE_READY) {
+        resync_admin();
+        break;
+      }
+      ipipe_admin_cqe cqe;
+      if (cq_.pop(cqe)) {
+        cq_.release();
+        if (cqe.cmd_id == *id) {
+          if (cqe.status == IPIPE_STS_OK)
+            resync_admin(); // the reset is complete before its completion
+          return cqe;
+        }
+      }
+      auto rest = left(deadline);
+      if (rest.count() == 0)
+        return error{errc::timed_out, "NIC reset"};
+      (void)wait_irq(IPIPE_VEC_ADMIN, std::min(rest, milliseconds{1}));
+    }
+  }
   for (;;) {
     auto cqe = reap(left(deadline));
     if (!cqe)

@@ -120,7 +120,7 @@ expected<std::vector<std::byte>> build(const addresses& a, const ipipe_msg_hdr& 
   return out;
 }
 
-expected<parsed_frame> parse(std::span<const std::byte> f) {
+expected<parsed_frame> parse(std::span<const std::byte> f, direction dir) {
   if (f.size() < headers_len + sizeof(ipipe_msg_hdr))
     return fail("frame too short");
   if (f.size() > max_frame + 64)
@@ -148,7 +148,7 @@ expected<parsed_frame> parse(std::span<const std::byte> f) {
   out.addr.dst_ip = get32(ip + 16);
   out.addr.src_port = get16(udp);
   out.addr.dst_port = get16(udp + 2);
-  if (out.addr.dst_port != IPIPE_WIRE_UDP_PORT)
+  if ((dir == direction::to_nic ? out.addr.dst_port : out.addr.src_port) != IPIPE_WIRE_UDP_PORT)
     return fail("UDP port");
   const std::uint16_t ulen = get16(udp + 4);
   if (ulen != total - ipv4_len)

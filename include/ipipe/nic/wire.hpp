@@ -72,12 +72,19 @@ struct parsed_frame {
                                                      std::span<const std::byte> payload,
                                                      bool udp_checksum = true);
 
+/// Which way a frame travels, which decides the port check.
+enum class direction : std::uint8_t {
+  to_nic,   ///< UDP destination port must be IPIPE_WIRE_UDP_PORT
+  from_nic, ///< UDP source port must be IPIPE_WIRE_UDP_PORT (replies)
+};
+
 /// Parses and checks a frame: lengths, EtherType IPv4, version 4 and IHL 5,
-/// IPv4 total length, not a fragment, header checksum, protocol UDP, UDP
-/// destination port IPIPE_WIRE_UDP_PORT, UDP length, UDP checksum (0 =
-/// none), and the message header (check_msg_hdr). Trailing Ethernet padding
-/// is allowed. Fails with errc::protocol_error whose context names the
-/// failed check.
-[[nodiscard]] expected<parsed_frame> parse(std::span<const std::byte> frame);
+/// IPv4 total length, not a fragment, header checksum, protocol UDP, the
+/// IPIPE_WIRE_UDP_PORT port for `dir`, UDP length, UDP checksum (0 = none),
+/// and the message header (check_msg_hdr). Trailing Ethernet padding is
+/// allowed. Fails with errc::protocol_error whose context names the failed
+/// check.
+[[nodiscard]] expected<parsed_frame> parse(std::span<const std::byte> frame,
+                                           direction dir = direction::to_nic);
 
 } // namespace ipipe::nic::wire
