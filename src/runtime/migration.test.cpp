@@ -311,11 +311,11 @@ TEST(migration, concurrent_requests_and_migrations_on_threads_lose_and_reorder_n
     auto core = [&](runtime& rt, unsigned s) {
       std::mt19937 rng(seed * 2 + s);
       while (!done.load(std::memory_order_acquire)) {
-        rt.pump();
-        rt.run_until_idle(1 + rng() % 4);
+        std::size_t n = rt.pump();
+        n += rt.run_until_idle(1 + rng() % 4);
         if (rng() % 64 == 0)
           (void)rt.migrate(actors[rng() % actors.size()]);
-        if (rng() % 8 == 0)
+        if (n == 0 || rng() % 8 == 0)
           std::this_thread::yield();
       }
     };

@@ -177,9 +177,10 @@ expected<actor_info> runtime::info(actor_id id) const {
   i.mailbox_len = e->mailbox.size();
   i.buffered_len = e->held.size();
   i.stats = e->stats;
-  // The store belongs to a running handler or a migration sender right now
-  // only if those states say so; the counters are read under `m` anyway.
-  if (e->store && !e->running && e->state != actor_state::migrating_out) {
+  // Read the store only when no handler, migration sender or receiver may
+  // be changing it without the lock.
+  if (e->store && !e->running &&
+      (e->state == actor_state::local || e->state == actor_state::quarantined)) {
     i.mem_used = e->store->used();
     i.objects = e->store->count();
   }

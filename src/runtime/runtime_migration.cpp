@@ -479,7 +479,9 @@ void runtime::mig_request(const ipipe_msg_hdr& h, std::span<const std::byte> p) 
     return;
   }
   std::memcpy(&m.hdr, p.data(), sizeof(m.hdr));
-  if (m.hdr.len != p.size() - sizeof(m.hdr) || m.hdr.dst_actor != h.dst_actor) {
+  const bool plain = m.hdr.type == IPIPE_MSG_REQUEST || m.hdr.type == IPIPE_MSG_REPLY ||
+                     m.hdr.type == IPIPE_MSG_ACTOR || m.hdr.type == IPIPE_MSG_ERROR;
+  if (m.hdr.len != p.size() - sizeof(m.hdr) || m.hdr.dst_actor != h.dst_actor || !plain) {
     ++ctr_.peer_protocol;
     return;
   }
