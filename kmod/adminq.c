@@ -42,20 +42,36 @@ static void ipipe_slot_free(struct ipipe_dev *ipd, u16 id)
 	spin_lock_irqsave(&ipd->sq_lock, flags);
 	slot->busy = false;
 	slot->abandoned = false;
+	slot->completed = false;
 	slot->release = NULL;
 	slot->ctx = NULL;
 	spin_unlock_irqrestore(&ipd->sq_lock, flags);
 	up(&ipd->slots_free);
 }
 
-/* Runs the release action of an abandoned slot whose late completion came. */
-static void ipipe_slot_reap(struct ipipe_dev *ipd, u16 id)
+/*
+ * Releases the buffers of abandoned commands whose late completion came.
+ * Runs in process context: freeing coherent DMA memory may sleep.
+ */
+static void ipipe_reap_work(struct work_struct *work)
 {
-	struct ipipe_cmd_slot *slot = &ipd->slots[id];
+	struct ipipe_dev *ipd = container_of(work, struct ipipe_dev, reap_work);
+	u16 id;
 
-	if (slot->release)
-		slot->release(ipd, slot->ctx);
-	ipipe_slot_free(ipd, id);
+	for (id = 0; id < ipd->aq_entries; id++) {
+		struct ipipe_cmd_slot *slot = &ipd->slots[id];
+		unsigned long flags;
+		bool reap;
+
+		spin_lock_irqsave(&ipd->sq_lock, flags);
+		reap = slot->busy && slot->abandoned && slot->completed;
+		spin_unlock_irqrestore(&ipd->sq_lock, flags);
+		if (!reap)
+			continue;
+		if (slot->release)
+			slot->release(ipd, slot->ctx);
+		ipipe_slot_free(ipd, id);
+	}
 }
 
 irqreturn_t ipipe_adminq_irq(int irq, void *data)
@@ -100,12 +116,13 @@ irqreturn_t ipipe_adminq_irq(int irq, void *data)
 				continue;
 			}
 			slot->cqe = cqe;
+			slot->completed = true;
 			reap = slot->abandoned;
 			if (!reap)
 				complete(&slot->done);
 			spin_unlock(&ipd->sq_lock);
 			if (reap)
-				ipipe_slot_reap(ipd, cqe.cmd_id);
+				schedule_work(&ipd->reap_work);
 		}
 		/* our CQE reads are done before the firmware reuses the slots */
 		smp_store_release(&ipd->cq_hdr->consumer, ipd->cq_cons);
@@ -168,6 +185,7 @@ int ipipe_admin_exec(struct ipipe_dev *ipd, struct ipipe_admin_cmd *cmd,
 	}
 	slot->busy = true;
 	slot->abandoned = false;
+	slot->completed = false;
 	slot->release = release;
 	slot->ctx = ctx;
 	reinit_completion(&slot->done);
@@ -238,6 +256,7 @@ int ipipe_adminq_init(struct ipipe_dev *ipd)
 	for (i = 0; i < entries; i++)
 		init_completion(&ipd->slots[i].done);
 	sema_init(&ipd->slots_free, entries);
+	INIT_WORK(&ipd->reap_work, ipipe_reap_work);
 	return 0;
 }
 
@@ -246,6 +265,7 @@ void ipipe_adminq_exit(struct ipipe_dev *ipd)
 {
 	u32 i;
 
+	cancel_work_sync(&ipd->reap_work);
 	for (i = 0; i < ipd->aq_entries; i++) {
 		struct ipipe_cmd_slot *slot = &ipd->slots[i];
 

@@ -45,6 +45,7 @@ struct ipipe_cmd_slot {
 	 * completion arrives, or at teardown.
 	 */
 	bool abandoned;
+	bool completed;			/* the CQE arrived */
 	void (*release)(struct ipipe_dev *ipd, void *ctx);
 	void *ctx;
 };
@@ -113,6 +114,7 @@ struct ipipe_dev {
 	u32 cq_cons;
 	struct ipipe_cmd_slot *slots;	/* aq_entries of them */
 	struct semaphore slots_free;	/* counts free slots */
+	struct work_struct reap_work;	/* frees abandoned commands' buffers */
 
 	/* event queue, drained by event_work */
 	struct ipipe_ring_hdr *ev_hdr;
@@ -133,6 +135,7 @@ struct ipipe_dev {
 	atomic64_t admin_timeouts;
 	atomic64_t spurious_cqes;
 	atomic64_t events;
+	struct dentry *debugfs;		/* fault injection knobs */
 };
 
 static inline u32 ipipe_readl(struct ipipe_dev *ipd, u32 reg)
@@ -202,6 +205,19 @@ irqreturn_t ipipe_event_irq(int irq, void *data);
 int ipipe_genl_init(void);
 void ipipe_genl_exit(void);
 void ipipe_genl_notify_event(struct ipipe_dev *ipd, const struct ipipe_event *ev);
+
+/* debugfs.c: fault injection, optional */
+#if IS_ENABLED(CONFIG_DEBUG_FS)
+void ipipe_debugfs_init(struct ipipe_dev *ipd);
+void ipipe_debugfs_exit(struct ipipe_dev *ipd);
+void ipipe_debugfs_module_init(void);
+void ipipe_debugfs_module_exit(void);
+#else
+static inline void ipipe_debugfs_init(struct ipipe_dev *ipd) {}
+static inline void ipipe_debugfs_exit(struct ipipe_dev *ipd) {}
+static inline void ipipe_debugfs_module_init(void) {}
+static inline void ipipe_debugfs_module_exit(void) {}
+#endif
 
 /* sysfs.c */
 extern const struct attribute_group *ipipe_dev_groups[];

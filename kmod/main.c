@@ -281,6 +281,7 @@ static int ipipe_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	mutex_lock(&ipipe_devs_lock);
 	list_add_tail(&ipd->node, &ipipe_devs);
 	mutex_unlock(&ipipe_devs_lock);
+	ipipe_debugfs_init(ipd);
 
 	dev_info(dev, "%s: firmware %s %u.%u.%u, ABI %u.%u, %u NIC cores, %llu MiB\n",
 		 ipd->name, ipd->ident.fw_name, ipd->ident.fw_version >> 16,
@@ -300,6 +301,7 @@ static void ipipe_remove(struct pci_dev *pdev)
 {
 	struct ipipe_dev *ipd = pci_get_drvdata(pdev);
 
+	ipipe_debugfs_exit(ipd);
 	mutex_lock(&ipipe_devs_lock);
 	list_del_init(&ipd->node);
 	mutex_unlock(&ipipe_devs_lock);
@@ -343,15 +345,19 @@ static int __init ipipe_init(void)
 		pr_warn("ipipe: netlink registration failed (%d)\n", err);
 		return err;
 	}
+	ipipe_debugfs_module_init();
 	err = pci_register_driver(&ipipe_pci_driver);
-	if (err)
+	if (err) {
+		ipipe_debugfs_module_exit();
 		ipipe_genl_exit();
+	}
 	return err;
 }
 
 static void __exit ipipe_exit(void)
 {
 	pci_unregister_driver(&ipipe_pci_driver);
+	ipipe_debugfs_module_exit();
 	ipipe_genl_exit();
 }
 

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -351,6 +352,125 @@ TEST_F(ipipe, dma_rejects_bad_arguments)
 	EXPECT_EQ(0, ioctl(self->fd, IPIPE_IOC_DMA_WRITE, &x));
 }
 
+
+/* Every size-versioned ioctl handles NULL, short, long and reserved input. */
+struct ioctl_case {
+	const char *name;
+	unsigned long req;
+	uint32_t size;		/* sizeof the struct */
+	uint32_t resv_off;	/* a reserved field */
+};
+
+#define IOCTL_CASE(r, type, resv) { #r, r, sizeof(type), offsetof(type, resv) }
+
+static const struct ioctl_case ioctl_cases[] = {
+	IOCTL_CASE(IPIPE_IOC_GET_INFO, struct ipipe_info, resv),
+	IOCTL_CASE(IPIPE_IOC_GET_STATS, struct ipipe_stats, resv1),
+	IOCTL_CASE(IPIPE_IOC_RING_SETUP, struct ipipe_ring_setup, resv),
+	IOCTL_CASE(IPIPE_IOC_ACTOR_REGISTER, struct ipipe_actor_reg, resv),
+	IOCTL_CASE(IPIPE_IOC_ACTOR_UNREGISTER, struct ipipe_actor_cmd, resv),
+	IOCTL_CASE(IPIPE_IOC_ACTOR_MIGRATE, struct ipipe_actor_cmd, resv),
+	IOCTL_CASE(IPIPE_IOC_DMA_WRITE, struct ipipe_dma_xfer, resv),
+	IOCTL_CASE(IPIPE_IOC_DMA_READ, struct ipipe_dma_xfer, resv),
+};
+
+TEST_F(ipipe, every_ioctl_rejects_null_short_long_and_reserved_input)
+{
+	uint8_t buf[1024];
+
+	for (size_t i = 0; i < sizeof(ioctl_cases) / sizeof(ioctl_cases[0]); i++) {
+		const struct ioctl_case *c = &ioctl_cases[i];
+
+		EXPECT_EQ(-1, ioctl(self->fd, c->req, NULL)) TH_LOG("%s NULL", c->name);
+		EXPECT_EQ(EFAULT, errno) TH_LOG("%s NULL", c->name);
+
+		memset(buf, 0, sizeof(buf));
+		*(uint32_t *)buf = 4;
+		EXPECT_EQ(-1, ioctl(self->fd, c->req, buf)) TH_LOG("%s short", c->name);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("%s short", c->name);
+
+		memset(buf, 0, sizeof(buf));
+		*(uint32_t *)buf = c->size + 16;
+		buf[c->size + 8] = 1;
+		EXPECT_EQ(-1, ioctl(self->fd, c->req, buf)) TH_LOG("%s long", c->name);
+		EXPECT_EQ(E2BIG, errno) TH_LOG("%s long", c->name);
+
+		memset(buf, 0, sizeof(buf));
+		*(uint32_t *)buf = c->size;
+		buf[c->resv_off] = 1;
+		EXPECT_EQ(-1, ioctl(self->fd, c->req, buf)) TH_LOG("%s reserved", c->name);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("%s reserved", c->name);
+
+		memset(buf, 0, sizeof(buf));
+		*(uint32_t *)buf = 0x10000;	/* absurd size */
+		EXPECT_EQ(-1, ioctl(self->fd, c->req, buf)) TH_LOG("%s huge", c->name);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("%s huge", c->name);
+	}
+}
+
+TEST_F(ipipe, get_stats_counts_what_happened)
+{
+	struct ipipe_stats a = { .size = sizeof(a) }, b = { .size = sizeof(b) };
+	char buf[512];
+
+	ASSERT_EQ(0, ioctl(self->fd, IPIPE_IOC_GET_STATS, &a));
+	ASSERT_EQ(0, do_dma(self->fd, IPIPE_IOC_DMA_WRITE, buf, 0, sizeof(buf), NULL));
+	ASSERT_EQ(0, ioctl(self->fd, IPIPE_IOC_GET_STATS, &b));
+	EXPECT_LT(0, a.irqs[IPIPE_VEC_ADMIN]);
+	EXPECT_LT(a.irqs[IPIPE_VEC_ADMIN], b.irqs[IPIPE_VEC_ADMIN]);
+	EXPECT_EQ(a.fw.dma_cmds + 1, b.fw.dma_cmds);
+	EXPECT_EQ(a.fw.dma_bytes + sizeof(buf), b.fw.dma_bytes);
+	EXPECT_LT(a.fw.admin_cmds, b.fw.admin_cmds);
+}
+
+static int fw_fault(const char *spec)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/ipipe/ipipe0/fw_fault");
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, spec, strlen(spec)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* A DMA whose completion is late times out and leaves the engine usable. */
+TEST_F(ipipe, dma_timeout_gives_etimedout_and_the_engine_recovers)
+{
+	struct ipipe_dma_xfer x;
+	char src[4096], dst[4096];
+	struct ipipe_stats st = { .size = sizeof(st) };
+
+	if (fw_fault("none") == -ENOENT)
+		SKIP(return, "no debugfs fault knob");
+	EXPECT_EQ(-EINVAL, fw_fault("melt 3"));
+	ASSERT_EQ(0, fw_fault("delay_cq 1500"));
+	memset(&x, 0, sizeof(x));
+	x.size = sizeof(x);
+	x.user_addr = (uintptr_t)src;
+	x.len = sizeof(src);
+	x.timeout_ms = 200;
+	EXPECT_EQ(-1, ioctl(self->fd, IPIPE_IOC_DMA_WRITE, &x));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	ASSERT_EQ(0, fw_fault("none"));
+
+	fill_random(src, sizeof(src), 99);
+	ASSERT_EQ(0, do_dma(self->fd, IPIPE_IOC_DMA_WRITE, src, 8192, sizeof(src), NULL));
+	ASSERT_EQ(0, do_dma(self->fd, IPIPE_IOC_DMA_READ, dst, 8192, sizeof(dst), NULL));
+	EXPECT_EQ(0, memcmp(src, dst, sizeof(src)));
+	ASSERT_EQ(0, ioctl(self->fd, IPIPE_IOC_GET_STATS, &st));
+	EXPECT_LE(1, st.admin_timeouts);
+	EXPECT_EQ(0, st.spurious_cqes);
+
+	/* a failing DMA engine gives EIO, once */
+	ASSERT_EQ(0, fw_fault("fail_dma 1"));
+	EXPECT_EQ(-EIO, do_dma(self->fd, IPIPE_IOC_DMA_WRITE, src, 0, 64, NULL));
+	EXPECT_EQ(0, do_dma(self->fd, IPIPE_IOC_DMA_WRITE, src, 0, 64, NULL));
+}
 
 /* ---- rings --------------------------------------------------------- */
 
