@@ -90,9 +90,6 @@ expected<std::unique_ptr<emulator>> emulator::create(const emulator_config& cfg)
     e->wire_ = std::move(*w);
   }
 
-  // Boot before listening: QEMU reads the header as soon as it connects.
-  e->fw_->boot();
-
   ivshmem_server::config sc;
   sc.socket_path = cfg.socket_path;
   sc.vectors = cfg.fw.vectors;
@@ -102,6 +99,9 @@ expected<std::unique_ptr<emulator>> emulator::create(const emulator_config& cfg)
   if (!server)
     return server.err();
   e->server_ = std::move(*server);
+  // Clients are only handshaken by run(), so the header is READY before any
+  // of them (QEMU reads it at once) can see BAR2.
+  e->fw_->boot();
   return e;
 }
 
@@ -119,6 +119,8 @@ void emulator::log(const std::string& what) const {
 
 bool emulator::raise(unsigned vec) {
   const auto* h = reinterpret_cast<const ipipe_hw_header*>(bar2_.data());
+  if (!server_)
+    return false;
   std::uint32_t peer = std::atomic_ref<const std::uint32_t>(h->host_peer)
                          .load(std::memory_order_acquire);
   if (peer == IPIPE_FW_PEER || !server_->connected(peer))
