@@ -1,0 +1,179 @@
+#pragma once
+
+#include <ipipe/common/expected.hpp>
+#include <ipipe/sched/actor_stats.hpp>
+#include <ipipe/sched/decision.hpp>
+#include <ipipe/sched/params.hpp>
+
+#include <linux/ipipe.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace ipipe::sched {
+
+/// Scheduling group of an actor (enum ipipe_sched_group).
+enum class group : std::uint8_t { fcfs = IPIPE_GROUP_FCFS, drr = IPIPE_GROUP_DRR };
+
+/// Where an actor runs (enum ipipe_location).
+enum class location : std::uint8_t { nic = IPIPE_LOC_NIC, host = IPIPE_LOC_HOST };
+
+/// Fixed configuration of a hybrid_policy (the run-time thresholds live in
+/// `tunables`). Defaults are those of Documentation/design/scheduler.rst.
+struct policy_config {
+  /// NIC cores; core 0 is the management core and always FCFS.
+  std::uint32_t cores = 14;
+  /// Actor ids must be below this.
+  std::uint32_t max_actors = 64;
+  /// Requests in each actor's statistics window.
+  std::uint32_t stats_window = 64;
+  /// Requests an actor must have run before its group can change.
+  std::uint32_t min_samples = 8;
+  /// Length of a management decision window.
+  std::uint64_t window_ns = 1'000'000;
+  /// Consecutive windows a push, pull or group shrink must be indicated.
+  std::uint32_t confirm_windows = 2;
+  /// Windows after a push or pull during which no other push or pull happens.
+  std::uint32_t cooldown_windows = 5;
+  /// Windows an actor stays in a group after it changed group.
+  std::uint32_t group_cooldown_windows = 1;
+  /// Target utilisation of the FCFS group when sizing it, in thousandths.
+  std::uint32_t fcfs_util_permille = 750;
+  /// NIC demand (in cores) after a pull must stay below cores times this.
+  std::uint32_t pull_util_permille = 800;
+  /// DRR drain-time estimate above which the NIC also counts as overloaded.
+  std::uint64_t drr_delay_thresh_ns = 1'000'000;
+  /// False disables downgrade and upgrade (group membership fixed).
+  bool regroup_actors = true;
+  /// False disables push and pull (no host to push to).
+  bool migrate = true;
+  /// Downgrade an FCFS actor as soon as one of its requests has run longer
+  /// than Tail_thresh (on_overrun), instead of waiting for it to finish.
+  /// Not in the paper; see Documentation/design/scheduler.rst.
+  bool early_downgrade = true;
+};
+
+/// The hybrid FCFS + DRR policy of the paper's Algorithm 1, independent of
+/// any engine.
+///
+/// Engines report arrivals, completions and mailbox lengths, and call tick()
+/// from the management core; the policy keeps per-actor statistics, moves
+/// actors between groups, sizes the groups and picks actors to push to the
+/// host or pull back, reporting every decision to a decision_sink. It is not
+/// thread-safe: the engine serialises calls (the simulator is single
+/// threaded, the thread engine holds a lock). Thresholds are read from a
+/// `tunables` that other threads may change at any time.
+class hybrid_policy {
+public:
+  /// Creates a policy; `tun` and `sink` must outlive it.
+  hybrid_policy(const policy_config& cfg, const tunables& tun, decision_sink& sink);
+
+  // -- actors ------------------------------------------------------------
+
+  /// Registers `actor` on the NIC in the FCFS group. Fails with
+  /// errc::invalid_argument if the id is out of range, errc::exists if taken.
+  [[nodiscard]] expected<void> add_actor(std::uint32_t actor, bool pinned = false);
+
+  /// Moves `actor` to group `g` at once, as an operator would (emits a
+  /// downgrade or upgrade decision); ignores the statistics and cooldown.
+  [[nodiscard]] expected<void> set_group(std::uint32_t actor, group g, std::uint64_t now_ns);
+
+  /// Records where the runtime has placed `actor` (after a migration that
+  /// the policy did not order, for example).
+  [[nodiscard]] expected<void> set_location(std::uint32_t actor, location loc);
+
+  // -- engine events -----------------------------------------------------
+
+  /// Counts `n` new requests for `actor`, wherever it runs (demand estimate).
+  void on_arrival(std::uint32_t actor, std::uint32_t n = 1) noexcept;
+
+  /// Algorithm 1's bookkeeping after a NIC core ran one request of `actor`:
+  /// `exec_ns` is the handler's run time, `sojourn_ns` arrival to
+  /// completion. May downgrade or upgrade the actor.
+  void on_complete(std::uint32_t actor, std::uint64_t exec_ns, std::uint64_t sojourn_ns,
+                   std::uint64_t now_ns);
+
+  /// Reports that a request of `actor` has been running for `elapsed_ns`
+  /// on an FCFS core and has not finished: with early_downgrade, an
+  /// elapsed time above Tail_thresh downgrades the actor now, so its next
+  /// requests stop taking FCFS cores while this one still runs.
+  void on_overrun(std::uint32_t actor, std::uint64_t elapsed_ns, std::uint64_t now_ns);
+
+  /// Sets the mailbox length of `actor`, read at the next window close.
+  void set_backlog(std::uint32_t actor, std::uint32_t len) noexcept;
+
+  /// Management step (core 0): closes every decision window that ended by
+  /// `now_ns`, resizes the groups and pushes or pulls at most one actor.
+  void tick(std::uint64_t now_ns);
+
+  // -- queries -----------------------------------------------------------
+
+  /// Returns the group of `actor` (fcfs for unknown ids).
+  [[nodiscard]] group group_of(std::uint32_t actor) const noexcept;
+  /// Returns the location of `actor` (nic for unknown ids).
+  [[nodiscard]] location location_of(std::uint32_t actor) const noexcept;
+  /// Returns the statistics window of `actor`.
+  [[nodiscard]] const actor_stats& stats(std::uint32_t actor) const { return actors_.at(actor).stats; }
+  /// Returns the smoothed CPU demand of `actor` in thousandths of a core.
+  [[nodiscard]] std::uint64_t demand_millicores(std::uint32_t actor) const;
+  /// Returns the FCFS group size.
+  [[nodiscard]] std::uint32_t fcfs_cores() const noexcept { return fcfs_cores_; }
+  /// Returns the DRR group size.
+  [[nodiscard]] std::uint32_t drr_cores() const noexcept { return cfg_.cores - fcfs_cores_; }
+  /// Returns the FCFS mean latency of the last closed window, in ns.
+  [[nodiscard]] std::uint64_t last_fcfs_mean_ns() const noexcept { return last_fcfs_mean_; }
+  /// Returns the configuration.
+  [[nodiscard]] const policy_config& config() const noexcept { return cfg_; }
+
+private:
+  struct actor_state {
+    explicit actor_state(std::uint32_t window) : stats(window) {}
+    actor_stats stats;
+    bool present = false;
+    bool pinned = false;
+    group grp = group::fcfs;
+    location loc = location::nic;
+    std::uint64_t changed_at = 0;
+    bool ever_changed = false;
+    std::uint64_t arrivals = 0;
+    std::uint32_t backlog = 0;
+    double rate = 0;    // arrivals per ns, smoothed over windows
+    double partial = 0; // arrivals per ns in the current window so far
+    bool rate_seeded = false;
+  };
+
+  // CPU demand in cores: arrival rate (the faster of the smoothed and the
+  // current window's) times current mean cost.
+  static double demand(const actor_state& a) noexcept {
+    return (a.rate > a.partial ? a.rate : a.partial) * static_cast<double>(a.stats.mean_ns());
+  }
+  void check_growth(std::uint64_t now);
+
+  bool valid(std::uint32_t actor) const noexcept {
+    return actor < actors_.size() && actors_[actor].present;
+  }
+  void emit(decision_kind k, std::uint32_t actor, std::uint64_t value, std::uint64_t now);
+  void close_window(std::uint64_t end_ns);
+  void migrate_step(std::uint64_t now, std::uint64_t fcfs_mean, std::uint64_t drr_delay);
+  std::uint32_t target_fcfs(std::uint32_t util_permille) const;
+  void resize(std::uint64_t now, bool windowed);
+  void change_group(actor_state& a, std::uint32_t id, group g, std::uint64_t now);
+
+  policy_config cfg_;
+  const tunables& tun_;
+  decision_sink& sink_;
+  std::vector<actor_state> actors_;
+  std::uint32_t fcfs_cores_;
+  std::uint64_t window_start_ = 0;
+  std::uint64_t last_check_ = 0;
+  std::uint64_t fcfs_lat_sum_ = 0;
+  std::uint64_t fcfs_lat_count_ = 0;
+  std::uint64_t last_fcfs_mean_ = 0;
+  std::uint32_t over_streak_ = 0;
+  std::uint32_t under_streak_ = 0;
+  std::uint64_t migrate_after_ = 0;
+  std::uint32_t resize_target_ = 0;
+  std::uint32_t resize_streak_ = 0;
+};
+
+} // namespace ipipe::sched

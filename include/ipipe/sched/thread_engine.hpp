@@ -1,0 +1,165 @@
+#pragma once
+
+#include <ipipe/common/expected.hpp>
+#include <ipipe/sched/drr_queue.hpp>
+#include <ipipe/sched/hybrid_policy.hpp>
+#include <ipipe/sched/work_item.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace ipipe::sched {
+
+/// Configuration of a thread_engine.
+struct thread_config {
+  /// Policy configuration; policy.cores is the number of core threads.
+  policy_config policy{.cores = 2};
+  /// Initial thresholds.
+  params initial;
+  /// DRR cores that may serve one actor at once (see sim_config::drr_lanes);
+  /// 1 keeps each DRR actor's handlers serial and in mailbox order.
+  std::uint32_t drr_lanes = 1;
+  /// Per-core statistics samples buffered before they reach the policy.
+  std::uint32_t sample_batch = 32;
+  /// Engine clock in ns (default fast_now_ns); tests substitute a manual clock.
+  std::uint64_t (*clock)() noexcept = nullptr;
+  /// Receives the items of actors located on the host (after the runtime
+  /// called set_location(host)); without it such items are refused.
+  std::function<void(const work_item&)> host_forward;
+};
+
+/// The hybrid scheduler on real threads: cores are std::threads, FCFS cores
+/// pull from one central queue, DRR cores serve per-actor mailboxes with
+/// deficit round robin, and core 0 also runs the management step of
+/// hybrid_policy once per decision window.
+///
+/// Decisions reach the caller's decision_sink after the engine applied the
+/// group and core changes; push and pull are requests: the runtime migrates
+/// the actor and then reports it with set_location(). A DRR actor's items
+/// start in submission order, and with drr_lanes = 1 they run one at a time.
+class thread_engine final : private decision_sink {
+public:
+  /// Creates an engine with its threads not yet started; `sink` may be null
+  /// and must outlive the engine.
+  explicit thread_engine(thread_config cfg, decision_sink* sink = nullptr);
+  /// Stops the threads (running what is queued) and destroys the engine.
+  ~thread_engine() override;
+  thread_engine(const thread_engine&) = delete;
+  thread_engine& operator=(const thread_engine&) = delete;
+
+  // -- lifecycle ---------------------------------------------------------
+
+  /// Starts one thread per core. Fails with errc::busy if already started.
+  [[nodiscard]] expected<void> start();
+  /// Closes submission, waits until every queued item ran, joins the threads.
+  void stop();
+  /// Waits until every item submitted so far has run.
+  void drain();
+
+  // -- actors and work ---------------------------------------------------
+
+  /// Registers `actor` (FCFS, on the NIC).
+  [[nodiscard]] expected<void> add_actor(std::uint32_t actor, bool pinned = false);
+  /// Queues one item; errc::not_found for an unknown actor, errc::closed
+  /// after stop(), errc::not_supported for a host actor without host_forward.
+  [[nodiscard]] expected<void> submit(work_item item);
+  /// Records that the runtime moved `actor` (after a push or pull).
+  [[nodiscard]] expected<void> set_location(std::uint32_t actor, location loc);
+  /// Moves `actor` to group `g` at once (operator override).
+  [[nodiscard]] expected<void> set_group(std::uint32_t actor, group g);
+
+  /// Runs one dispatch step as core `core` on the calling thread; returns
+  /// false if there was nothing to run. Only while the threads are not
+  /// started (benchmarks, single-threaded tests).
+  bool poll(std::uint32_t core);
+  /// Runs the management step now, as core 0 would.
+  void manage();
+
+  // -- queries -----------------------------------------------------------
+
+  /// Returns the live thresholds; any thread may change them.
+  [[nodiscard]] tunables& tuning() noexcept { return tun_; }
+  /// Returns the group of `actor` as the dispatcher currently sees it.
+  [[nodiscard]] group group_of(std::uint32_t actor);
+  /// Returns the FCFS group size.
+  [[nodiscard]] std::uint32_t fcfs_cores() const noexcept { return fcfs_cores_.load(std::memory_order_relaxed); }
+  /// Returns the number of items run so far.
+  [[nodiscard]] std::uint64_t executed() const noexcept;
+
+private:
+  struct sample {
+    std::uint32_t actor;
+    std::uint64_t exec_ns;
+    std::uint64_t sojourn_ns;
+  };
+  // State owned by one core; aligned so cores do not share cache lines.
+  struct alignas(64) core_state {
+    std::vector<sample> samples;  // statistics not yet given to the policy
+    std::uint64_t done = 0;       // items run but not yet subtracted from outstanding_
+    std::atomic<std::uint64_t> executed{0}; // written by the core only
+    // The FCFS request in progress, for core 0's overrun watch: the start
+    // time (0 = none) is published after the actor id.
+    std::atomic<std::uint32_t> running_actor{0};
+    std::atomic<std::uint64_t> running_since{0};
+    std::uint64_t reported_since = 0; // core 0 only: last overrun reported
+  };
+  struct actor_q {
+    bool known = false;
+    group grp = group::fcfs;
+    location loc = location::nic;
+    std::deque<work_item> mailbox;
+    std::uint32_t arrivals = 0;
+  };
+  // What a core took from the queues.
+  struct taken {
+    work_item item;
+    bool drr = false;
+    std::uint32_t lane = 0;
+  };
+
+  void on_decision(const decision& d) override;
+  bool pick(std::uint32_t core, taken& t);
+  bool to_mailbox(const work_item& w);
+  bool take_drr(taken& t);
+  bool step(std::uint32_t core, std::uint64_t& last_ns);
+  void flush(std::uint32_t core);
+  void worker(std::uint32_t core);
+  void finished(std::uint64_t n);
+  void watch(std::uint64_t now_ns);
+  std::uint64_t now() const noexcept { return clock_(); }
+
+  thread_config cfg_;
+  std::uint64_t (*clock_)() noexcept;
+  decision_sink* user_sink_;
+  tunables tun_;
+  const std::uint32_t n_;
+  const std::uint32_t lanes_;
+
+  std::mutex policy_mu_; // protects policy_ and the tick schedule
+  hybrid_policy policy_;
+  std::atomic<std::uint64_t> next_tick_{0};
+
+  std::mutex q_mu_; // protects everything below up to the atomics
+  std::condition_variable work_cv_;
+  std::condition_variable done_cv_;
+  std::deque<work_item> central_;
+  std::vector<actor_q> actors_;
+  drr_queue drr_;
+  std::uint32_t sleepers_ = 0;
+  bool closed_ = false;
+  bool stopping_ = false;
+
+  std::atomic<std::uint32_t> fcfs_cores_;
+  std::atomic<std::uint64_t> outstanding_{0};
+  std::unique_ptr<core_state[]> cores_;
+  std::vector<std::thread> threads_;
+};
+
+} // namespace ipipe::sched

@@ -1,0 +1,311 @@
+#include <ipipe/sched/hybrid_policy.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace ipipe::sched {
+
+hybrid_policy::hybrid_policy(const policy_config& cfg, const tunables& tun, decision_sink& sink)
+  : cfg_(cfg), tun_(tun), sink_(sink),
+    actors_(cfg.max_actors, actor_state{cfg.stats_window}),
+    fcfs_cores_(std::max<std::uint32_t>(cfg.cores, 1)) {
+  cfg_.cores = fcfs_cores_;
+  cfg_.window_ns = std::max<std::uint64_t>(cfg_.window_ns, 1);
+}
+
+expected<void> hybrid_policy::add_actor(std::uint32_t actor, bool pinned) {
+  if (actor >= actors_.size())
+    return error{errc::invalid_argument, "actor id beyond policy_config::max_actors"};
+  if (actors_[actor].present)
+    return errc::exists;
+  actors_[actor] = actor_state{cfg_.stats_window};
+  actors_[actor].present = true;
+  actors_[actor].pinned = pinned;
+  return {};
+}
+
+expected<void> hybrid_policy::set_group(std::uint32_t actor, group g, std::uint64_t now_ns) {
+  if (!valid(actor))
+    return errc::not_found;
+  if (actors_[actor].grp != g) {
+    change_group(actors_[actor], actor, g, now_ns);
+    resize(now_ns, false);
+  }
+  return {};
+}
+
+expected<void> hybrid_policy::set_location(std::uint32_t actor, location loc) {
+  if (!valid(actor))
+    return errc::not_found;
+  actors_[actor].loc = loc;
+  return {};
+}
+
+void hybrid_policy::on_arrival(std::uint32_t actor, std::uint32_t n) noexcept {
+  if (valid(actor))
+    actors_[actor].arrivals += n;
+}
+
+void hybrid_policy::set_backlog(std::uint32_t actor, std::uint32_t len) noexcept {
+  if (valid(actor))
+    actors_[actor].backlog = len;
+}
+
+void hybrid_policy::on_complete(std::uint32_t actor, std::uint64_t exec_ns, std::uint64_t sojourn_ns,
+                                std::uint64_t now_ns) {
+  if (!valid(actor))
+    return;
+  actor_state& a = actors_[actor];
+  if (a.loc != location::nic)
+    return; // host runs are not NIC statistics
+  a.stats.add(exec_ns);
+  if (a.grp == group::fcfs) {
+    fcfs_lat_sum_ += sojourn_ns;
+    ++fcfs_lat_count_;
+  }
+  check_growth(now_ns);
+  if (!cfg_.regroup_actors || a.stats.count() < cfg_.min_samples)
+    return;
+  // Damping: an actor that just changed group keeps it for a while, so a
+  // statistic hovering at a threshold cannot flap it every request.
+  if (a.ever_changed && now_ns < a.changed_at + cfg_.group_cooldown_windows * cfg_.window_ns)
+    return;
+  const std::uint64_t thresh = tun_.tail_thresh_ns();
+  if (a.grp == group::fcfs && a.stats.tail_above(thresh))
+    change_group(a, actor, group::drr, now_ns);
+  else if (a.grp == group::drr && a.stats.tail_below(tun_.lower(thresh)))
+    change_group(a, actor, group::fcfs, now_ns);
+  else
+    return;
+  resize(now_ns, false);
+}
+
+void hybrid_policy::on_overrun(std::uint32_t actor, std::uint64_t elapsed_ns, std::uint64_t now_ns) {
+  if (!valid(actor) || !cfg_.regroup_actors || !cfg_.early_downgrade)
+    return;
+  actor_state& a = actors_[actor];
+  if (a.loc != location::nic || a.grp != group::fcfs || elapsed_ns <= tun_.tail_thresh_ns())
+    return;
+  if (a.ever_changed && now_ns < a.changed_at + cfg_.group_cooldown_windows * cfg_.window_ns)
+    return;
+  // One request already past the threshold is proof enough that the tail
+  // is too: no min_samples here.
+  a.grp = group::drr;
+  a.changed_at = now_ns;
+  a.ever_changed = true;
+  emit(decision_kind::downgrade, actor, elapsed_ns, now_ns);
+  resize(now_ns, false);
+}
+
+// Eight times per window, look at the arrival rates of the window so far:
+// if the FCFS group needs to grow (a mix shift made an FCFS actor busy), it
+// grows now rather than at the window end. Shrinking still waits for
+// window ends.
+void hybrid_policy::check_growth(std::uint64_t now) {
+  const std::uint64_t step = cfg_.window_ns / 8;
+  if (now < last_check_ + step || now < window_start_ + step)
+    return;
+  last_check_ = now;
+  const double span = static_cast<double>(now - window_start_);
+  for (auto& a : actors_)
+    if (a.present)
+      a.partial = static_cast<double>(a.arrivals) / span;
+  resize(now, false);
+}
+
+void hybrid_policy::change_group(actor_state& a, std::uint32_t id, group g, std::uint64_t now) {
+  a.grp = g;
+  a.changed_at = now;
+  a.ever_changed = true;
+  emit(g == group::drr ? decision_kind::downgrade : decision_kind::upgrade, id, a.stats.tail_ns(), now);
+}
+
+void hybrid_policy::emit(decision_kind k, std::uint32_t actor, std::uint64_t value, std::uint64_t now) {
+  decision d;
+  d.at_ns = now;
+  d.kind = k;
+  d.actor_id = actor;
+  d.value_ns = value;
+  d.fcfs_cores = fcfs_cores_;
+  d.drr_cores = drr_cores();
+  sink_.on_decision(d);
+}
+
+void hybrid_policy::tick(std::uint64_t now_ns) {
+  if (now_ns < window_start_ + cfg_.window_ns)
+    return;
+  // After an idle gap only one window is closed (the counts cover the
+  // whole gap), and windows stay aligned to multiples of window_ns.
+  const std::uint64_t end = now_ns - (now_ns % cfg_.window_ns);
+  close_window(end);
+  window_start_ = end;
+}
+
+void hybrid_policy::close_window(std::uint64_t end_ns) {
+  const double span = static_cast<double>(end_ns - window_start_);
+  for (auto& a : actors_) {
+    if (!a.present)
+      continue;
+    const double r = static_cast<double>(a.arrivals) / span;
+    // Only the arrival rate is smoothed (weight 1/4, a time constant of
+    // about four windows, so a rare actor's Poisson noise does not move
+    // cores); demand is rate times the *current* mean cost, which follows
+    // a change of cost as fast as the statistics window does.
+    // Fast up, slow down: a rising rate is taken at once (an actor that
+    // became busy needs its cores now), a falling one decays.
+    a.rate = a.rate_seeded && r < a.rate ? (3 * a.rate + r) / 4 : r;
+    a.rate_seeded = true;
+    a.partial = 0;
+    a.arrivals = 0;
+  }
+  const std::uint64_t fcfs_mean = fcfs_lat_count_ ? fcfs_lat_sum_ / fcfs_lat_count_ : 0;
+  last_fcfs_mean_ = fcfs_mean;
+  fcfs_lat_sum_ = fcfs_lat_count_ = 0;
+
+  double drr_work = 0;
+  for (const auto& a : actors_)
+    if (a.present && a.loc == location::nic && a.grp == group::drr)
+      drr_work += static_cast<double>(a.backlog) * static_cast<double>(a.stats.mean_ns());
+  const auto drr_delay =
+    static_cast<std::uint64_t>(drr_work / std::max<std::uint32_t>(drr_cores(), 1));
+
+  if (cfg_.migrate)
+    migrate_step(end_ns, fcfs_mean, drr_delay);
+  resize(end_ns, true);
+}
+
+void hybrid_policy::migrate_step(std::uint64_t now, std::uint64_t fcfs_mean, std::uint64_t drr_delay) {
+  const std::uint64_t mean_thresh = tun_.mean_thresh_ns();
+  const bool over = fcfs_mean > mean_thresh || drr_delay > cfg_.drr_delay_thresh_ns;
+  const bool under = fcfs_mean < tun_.lower(mean_thresh) && drr_delay < tun_.lower(cfg_.drr_delay_thresh_ns);
+  over_streak_ = over ? over_streak_ + 1 : 0;
+  under_streak_ = under ? under_streak_ + 1 : 0;
+  if (now < migrate_after_)
+    return;
+
+  if (over_streak_ >= cfg_.confirm_windows) {
+    // Push the NIC actor with the largest CPU demand: one migration frees
+    // the most NIC time. Ties go to the lowest id, for determinism.
+    std::uint32_t pick = 0;
+    double best = -1;
+    for (std::uint32_t i = 0; i < actors_.size(); ++i) {
+      const auto& a = actors_[i];
+      if (a.present && !a.pinned && a.loc == location::nic && demand(a) > best) {
+        best = demand(a);
+        pick = i;
+      }
+    }
+    if (best < 0)
+      return;
+    actors_[pick].loc = location::host;
+    over_streak_ = 0;
+    migrate_after_ = now + cfg_.cooldown_windows * cfg_.window_ns;
+    emit(decision_kind::push_to_host, pick, fcfs_mean, now);
+    return;
+  }
+
+  if (under_streak_ >= cfg_.confirm_windows) {
+    double nic = 0;
+    for (const auto& a : actors_)
+      if (a.present && a.loc == location::nic)
+        nic += demand(a);
+    const double room = cfg_.cores * (cfg_.pull_util_permille / 1000.0) - nic;
+    // Pull the smallest host actor that fits: the least likely to
+    // overload the NIC again and be pushed straight back.
+    std::uint32_t pick = 0;
+    double best = -1;
+    for (std::uint32_t i = 0; i < actors_.size(); ++i) {
+      const auto& a = actors_[i];
+      if (a.present && a.loc == location::host && demand(a) <= room && (best < 0 || demand(a) < best)) {
+        best = demand(a);
+        pick = i;
+      }
+    }
+    if (best < 0)
+      return;
+    actors_[pick].loc = location::nic;
+    under_streak_ = 0;
+    migrate_after_ = now + cfg_.cooldown_windows * cfg_.window_ns;
+    emit(decision_kind::pull_to_nic, pick, fcfs_mean, now);
+  }
+}
+
+std::uint32_t hybrid_policy::target_fcfs(std::uint32_t util_permille) const {
+  double fcfs_d = 0;
+  double drr_d = 0;
+  bool any_drr = false;
+  for (const auto& a : actors_) {
+    if (!a.present || a.loc != location::nic)
+      continue;
+    if (a.grp == group::drr) {
+      any_drr = true;
+      drr_d += demand(a);
+    } else {
+      fcfs_d += demand(a);
+    }
+  }
+  const std::uint32_t n = cfg_.cores;
+  if (!any_drr || n == 1)
+    return n;
+  if (const std::uint32_t fixed = tun_.fcfs_cores())
+    return std::clamp<std::uint32_t>(fixed, 1, n - 1);
+  // Size the FCFS group for its target utilisation and give the DRR group
+  // the rest. Short actors come first: a long request tolerates queueing
+  // (its slowdown budget is ten times a long service time), a short one
+  // does not; when the rest is too small for the DRR demand, the DRR
+  // backlog grows and the push-to-host signal takes over.
+  (void)drr_d;
+  const auto f = static_cast<std::uint32_t>(std::ceil(fcfs_d * 1000.0 / std::max<std::uint32_t>(util_permille, 1)));
+  return std::clamp<std::uint32_t>(f, 1, n - 1);
+}
+
+void hybrid_policy::resize(std::uint64_t now, bool windowed) {
+  // Two targets make a hysteresis band: the FCFS group grows as soon as
+  // its utilisation would pass fcfs_util, but shrinks only when it would
+  // stay below (1 - alpha) * fcfs_util after shrinking.
+  const std::uint32_t grow = target_fcfs(cfg_.fcfs_util_permille);
+  const std::uint32_t keep =
+    std::max(grow, target_fcfs(static_cast<std::uint32_t>(tun_.lower(cfg_.fcfs_util_permille))));
+  std::uint32_t target = fcfs_cores_;
+  if (fcfs_cores_ < grow)
+    target = grow;
+  else if (fcfs_cores_ > keep)
+    target = keep;
+  const bool drr_appears = fcfs_cores_ == cfg_.cores && grow < cfg_.cores;
+  const bool drr_empties = grow == cfg_.cores;
+  const bool forced = tun_.fcfs_cores() != 0;
+  if (drr_appears || drr_empties || forced)
+    target = grow;
+  if (target == fcfs_cores_) {
+    resize_streak_ = 0;
+    return;
+  }
+  if (!drr_appears && !drr_empties && !forced) {
+    // Damping: growing the FCFS group (the latency-critical direction)
+    // applies at once, also right after a group change; shrinking happens
+    // only at window ends, after it was indicated in consecutive windows.
+    if (!windowed && target < fcfs_cores_)
+      return;
+    resize_streak_ = target == resize_target_ ? resize_streak_ + 1 : 1;
+    resize_target_ = target;
+    if (target < fcfs_cores_ && resize_streak_ < cfg_.confirm_windows)
+      return;
+  }
+  resize_streak_ = 0;
+  fcfs_cores_ = target;
+  emit(decision_kind::regroup, 0, 0, now);
+}
+
+group hybrid_policy::group_of(std::uint32_t actor) const noexcept {
+  return valid(actor) ? actors_[actor].grp : group::fcfs;
+}
+
+location hybrid_policy::location_of(std::uint32_t actor) const noexcept {
+  return valid(actor) ? actors_[actor].loc : location::nic;
+}
+
+std::uint64_t hybrid_policy::demand_millicores(std::uint32_t actor) const {
+  return static_cast<std::uint64_t>(demand(actors_.at(actor)) * 1000.0);
+}
+
+} // namespace ipipe::sched

@@ -1,0 +1,288 @@
+#include <ipipe/sched/hybrid_policy.hpp>
+
+#include <gtest/gtest.h>
+
+#include <linux/ipipe.h>
+
+#include <thread>
+
+using namespace ipipe::sched;
+
+namespace {
+
+constexpr std::uint64_t us = 1'000;
+constexpr std::uint64_t ms = 1'000'000;
+
+// A policy fed by hand: a scripted trace of completions and ticks, driven
+// by a manual clock.
+struct fixture {
+  explicit fixture(policy_config c = {}) : cfg(c), policy(cfg, tun, log) {
+    for (std::uint32_t a = 0; a < 4; ++a)
+      EXPECT_TRUE(policy.add_actor(a));
+  }
+  // `n` completions of `actor`, each `exec` long with sojourn `lat`, spread
+  // over `span` of virtual time starting now.
+  void run(std::uint32_t actor, int n, std::uint64_t exec, std::uint64_t lat, std::uint64_t span = 0) {
+    for (int i = 0; i < n; ++i) {
+      policy.on_arrival(actor);
+      policy.on_complete(actor, exec, lat, now);
+      now += span / static_cast<std::uint64_t>(n);
+    }
+  }
+  // One decision window in which `actor` runs `n` requests of `exec`, all
+  // with sojourn `lat`.
+  void window(std::uint32_t actor, int n, std::uint64_t exec, std::uint64_t lat) {
+    const std::uint64_t end = (now / cfg.window_ns + 1) * cfg.window_ns;
+    run(actor, n, exec, lat, end - now - 1);
+    now = end;
+    policy.tick(now);
+  }
+  policy_config cfg;
+  tunables tun;
+  decision_log log;
+  hybrid_policy policy;
+  std::uint64_t now = 0;
+};
+
+} // namespace
+
+TEST(hybrid_policy, an_actor_whose_tail_passes_tail_thresh_is_downgraded_and_drr_cores_appear) {
+  fixture f;
+  f.run(1, 7, 100 * us, 100 * us);
+  EXPECT_EQ(f.policy.group_of(1), group::fcfs) << "needs min_samples first";
+  f.run(1, 1, 100 * us, 100 * us);
+  EXPECT_EQ(f.policy.group_of(1), group::drr);
+  ASSERT_EQ(f.log.count(decision_kind::downgrade), 1u);
+  EXPECT_EQ(f.log.entries()[0].actor_id, 1u);
+  EXPECT_EQ(f.log.entries()[0].value_ns, 100 * us);
+  // The first DRR actor gets cores at once: the group cannot wait a window.
+  EXPECT_EQ(f.log.count(decision_kind::regroup), 1u);
+  EXPECT_GT(f.policy.drr_cores(), 0u);
+  EXPECT_GE(f.policy.fcfs_cores(), 1u);
+}
+
+TEST(hybrid_policy, a_short_actor_stays_fcfs) {
+  fixture f;
+  f.run(0, 1000, 1 * us, 2 * us, 10 * ms);
+  EXPECT_EQ(f.policy.group_of(0), group::fcfs);
+  EXPECT_TRUE(f.log.entries().empty());
+}
+
+TEST(hybrid_policy, an_actor_is_upgraded_only_below_one_minus_alpha_of_the_threshold) {
+  fixture f;
+  f.run(1, 8, 100 * us, 100 * us);
+  ASSERT_EQ(f.policy.group_of(1), group::drr);
+  f.now += 2 * ms; // past the group cooldown
+  f.run(1, 64, 45 * us, 45 * us);
+  EXPECT_EQ(f.policy.group_of(1), group::drr) << "45 us is under 50 but above 40: stays";
+  f.run(1, 64, 30 * us, 30 * us);
+  EXPECT_EQ(f.policy.group_of(1), group::fcfs);
+  EXPECT_EQ(f.log.count(decision_kind::upgrade), 1u);
+  // The last DRR actor left: every core is FCFS again, at once.
+  EXPECT_EQ(f.policy.drr_cores(), 0u);
+}
+
+TEST(hybrid_policy, execution_times_hovering_at_the_threshold_do_not_flap_the_group) {
+  fixture f;
+  // 48/52 us alternating: mean 50, tail 56: over the threshold once, then
+  // never under the 40 us upgrade line.
+  for (int i = 0; i < 20'000; ++i) {
+    f.policy.on_complete(2, i % 2 ? 48 * us : 52 * us, 60 * us, f.now);
+    f.now += 10 * us;
+    f.policy.tick(f.now);
+  }
+  EXPECT_EQ(f.log.count(decision_kind::downgrade), 1u);
+  EXPECT_EQ(f.log.count(decision_kind::upgrade), 0u);
+}
+
+TEST(hybrid_policy, the_group_cooldown_holds_an_actor_whose_cost_keeps_changing) {
+  fixture f;
+  // Bursts of 8 long then 64 short requests every 100 us of virtual time:
+  // without the cooldown the actor would change group 2 times per burst.
+  for (int burst = 0; burst < 100; ++burst) {
+    f.run(3, 8, 200 * us, 200 * us, 50 * us);
+    f.run(3, 64, 1 * us, 1 * us, 50 * us);
+  }
+  const auto changes = f.log.count(decision_kind::downgrade) + f.log.count(decision_kind::upgrade);
+  // 10 ms of virtual time, at most one change per 1 ms window.
+  EXPECT_LE(changes, 11u);
+  EXPECT_GE(changes, 2u);
+}
+
+TEST(hybrid_policy, the_fcfs_group_is_sized_from_demand_once_it_is_confirmed) {
+  policy_config c;
+  c.cores = 14;
+  fixture f{c};
+  f.run(1, 8, 500 * us, 500 * us);
+  ASSERT_EQ(f.policy.group_of(1), group::drr);
+  ASSERT_EQ(f.policy.fcfs_cores(), 1u);
+  // Actor 0 needs 2.5 cores (5000 x 0.5 us per 1 ms window): at 75%
+  // utilisation that is 4 FCFS cores, granted after confirm_windows.
+  for (int w = 0; w < 3; ++w)
+    f.window(0, 5000, 500, 600);
+  EXPECT_EQ(f.policy.fcfs_cores(), 4u);
+  EXPECT_EQ(f.policy.drr_cores(), 10u);
+  const auto& last = f.log.entries().back();
+  EXPECT_EQ(last.kind, decision_kind::regroup);
+  EXPECT_EQ(last.fcfs_cores, 4u);
+}
+
+TEST(hybrid_policy, demand_noise_inside_the_hysteresis_band_moves_no_core) {
+  policy_config c;
+  c.cores = 14;
+  fixture f{c};
+  f.run(1, 8, 500 * us, 500 * us);
+  for (int w = 0; w < 10; ++w)
+    f.window(0, 4000, 500, 600); // 2 cores of demand -> 3 FCFS cores
+  ASSERT_EQ(f.policy.fcfs_cores(), 3u);
+  const auto before = f.log.count(decision_kind::regroup);
+  // 1.6 .. 2.2 cores: grow line is 3 cores, shrink line needs < 1.8.
+  for (int w = 0; w < 40; ++w)
+    f.window(0, w % 2 ? 3400 : 4400, 500, 600);
+  EXPECT_EQ(f.log.count(decision_kind::regroup), before);
+}
+
+TEST(hybrid_policy, a_fixed_fcfs_core_count_set_at_run_time_takes_effect_at_the_next_window) {
+  fixture f;
+  f.run(1, 8, 500 * us, 500 * us);
+  params p;
+  p.fcfs_cores = 5;
+  std::thread other{[&] { f.tun.set(p, IPIPE_PARAM_FCFS_CORES); }};
+  other.join();
+  f.window(0, 10, 500, 600);
+  EXPECT_EQ(f.policy.fcfs_cores(), 5u);
+  p.fcfs_cores = 0;
+  f.tun.set(p, IPIPE_PARAM_FCFS_CORES);
+  for (int w = 0; w < 3; ++w)
+    f.window(0, 10, 500, 600);
+  EXPECT_EQ(f.policy.fcfs_cores(), 1u) << "automatic sizing again";
+}
+
+TEST(hybrid_policy, a_tail_threshold_raised_at_run_time_stops_downgrades) {
+  fixture f;
+  params p;
+  p.tail_thresh_ns = 1'000 * us;
+  std::thread other{[&] { f.tun.set(p, IPIPE_PARAM_TAIL_THRESH); }};
+  other.join();
+  f.run(1, 64, 500 * us, 500 * us);
+  EXPECT_EQ(f.policy.group_of(1), group::fcfs);
+  p.tail_thresh_ns = 100 * us;
+  f.tun.set(p, IPIPE_PARAM_TAIL_THRESH);
+  f.run(1, 1, 500 * us, 500 * us);
+  EXPECT_EQ(f.policy.group_of(1), group::drr);
+}
+
+TEST(hybrid_policy, fcfs_latency_above_mean_thresh_for_confirmed_windows_pushes_the_heaviest_actor) {
+  fixture f;
+  f.window(0, 100, 2 * us, 30 * us); // over once
+  f.run(2, 100, 20 * us, 30 * us); // actor 2 is heavier
+  f.window(0, 100, 2 * us, 30 * us); // over twice: push
+  ASSERT_EQ(f.log.count(decision_kind::push_to_host), 1u);
+  const auto push = f.log.entries().back();
+  EXPECT_EQ(push.kind, decision_kind::push_to_host);
+  EXPECT_EQ(push.actor_id, 2u);
+  EXPECT_GT(push.value_ns, 20 * us);
+  EXPECT_EQ(f.policy.location_of(2), location::host);
+}
+
+TEST(hybrid_policy, the_push_cooldown_allows_one_push_per_cooldown) {
+  fixture f;
+  for (int w = 0; w < 6; ++w)
+    f.window(w % 4, 100, 2 * us, 30 * us);
+  EXPECT_EQ(f.log.count(decision_kind::push_to_host), 1u); // windows 2..6 are cooldown
+  for (int w = 0; w < 2; ++w)
+    f.window(3, 100, 2 * us, 30 * us);
+  EXPECT_EQ(f.log.count(decision_kind::push_to_host), 2u);
+}
+
+TEST(hybrid_policy, low_fcfs_latency_pulls_back_the_smallest_host_actor_that_fits) {
+  fixture f;
+  f.run(2, 100, 20 * us, 30 * us);
+  f.run(3, 10, 20 * us, 30 * us);
+  f.window(0, 100, 2 * us, 30 * us);
+  f.window(0, 100, 2 * us, 30 * us);
+  ASSERT_EQ(f.policy.location_of(2), location::host);
+  ASSERT_TRUE(f.policy.set_location(3, location::host)); // moved by the operator
+  for (int w = 0; w < 10; ++w) {
+    f.policy.on_arrival(2, 100);
+    f.policy.on_arrival(3, 10);
+    f.window(0, 100, 2 * us, 5 * us);
+  }
+  ASSERT_GE(f.log.count(decision_kind::pull_to_nic), 1u);
+  const auto* pull = &f.log.entries().front();
+  for (const auto& d : f.log.entries())
+    if (d.kind == decision_kind::pull_to_nic) {
+      pull = &d;
+      break;
+    }
+  EXPECT_EQ(pull->actor_id, 3u) << "the smaller one first";
+  EXPECT_LT(pull->value_ns, 16 * us);
+}
+
+TEST(hybrid_policy, latency_between_the_pull_and_push_lines_neither_pushes_nor_pulls) {
+  fixture f;
+  f.window(1, 100, 2 * us, 30 * us);
+  f.window(1, 100, 2 * us, 30 * us);
+  ASSERT_EQ(f.log.count(decision_kind::push_to_host), 1u);
+  for (int w = 0; w < 50; ++w) {
+    f.policy.on_arrival(1, 100);
+    f.window(0, 100, 2 * us, w % 2 ? 17 * us : 19 * us); // inside [16, 20] us
+  }
+  EXPECT_EQ(f.log.count(decision_kind::push_to_host), 1u);
+  EXPECT_EQ(f.log.count(decision_kind::pull_to_nic), 0u);
+}
+
+TEST(hybrid_policy, an_actor_too_big_for_the_nic_is_not_pulled_back) {
+  policy_config c;
+  c.cores = 2;
+  fixture f{c};
+  f.window(1, 1000, 2 * us, 30 * us); // actor 1: 2 cores of demand
+  f.window(1, 1000, 2 * us, 30 * us);
+  ASSERT_EQ(f.policy.location_of(1), location::host);
+  for (int w = 0; w < 20; ++w) {
+    f.policy.on_arrival(1, 1000);
+    f.window(0, 10, 1 * us, 1 * us);
+  }
+  EXPECT_EQ(f.log.count(decision_kind::pull_to_nic), 0u);
+}
+
+TEST(hybrid_policy, pinned_actors_are_never_pushed) {
+  policy_config c;
+  fixture f{c};
+  tunables t;
+  decision_log log;
+  hybrid_policy p{c, t, log};
+  ASSERT_TRUE(p.add_actor(0, true));
+  for (int w = 1; w <= 5; ++w) {
+    p.on_arrival(0, 100);
+    p.on_complete(0, 5 * us, 100 * us, w * ms - 1);
+    p.tick(w * ms);
+  }
+  EXPECT_EQ(log.count(decision_kind::push_to_host), 0u);
+}
+
+TEST(hybrid_policy, actor_ids_are_checked) {
+  fixture f;
+  EXPECT_EQ(f.policy.add_actor(0).err().code(), ipipe::errc::exists);
+  EXPECT_EQ(f.policy.add_actor(64).err().code(), ipipe::errc::invalid_argument);
+  EXPECT_EQ(f.policy.set_group(9, group::drr, 0).err().code(), ipipe::errc::not_found);
+}
+
+TEST(hybrid_policy, a_request_running_past_tail_thresh_downgrades_its_actor_before_it_ends) {
+  fixture f;
+  f.policy.on_overrun(1, 50 * us, 0);
+  EXPECT_EQ(f.policy.group_of(1), group::fcfs) << "not past the threshold yet";
+  f.policy.on_overrun(1, 50 * us + 1, 1);
+  EXPECT_EQ(f.policy.group_of(1), group::drr);
+  ASSERT_EQ(f.log.count(decision_kind::downgrade), 1u);
+  EXPECT_EQ(f.log.entries().front().value_ns, 50 * us + 1);
+}
+
+TEST(hybrid_policy, without_early_downgrade_an_overrun_changes_nothing) {
+  policy_config c;
+  c.early_downgrade = false;
+  fixture f{c};
+  f.policy.on_overrun(1, 10 * ms, 0);
+  EXPECT_EQ(f.policy.group_of(1), group::fcfs);
+  EXPECT_TRUE(f.log.entries().empty());
+}

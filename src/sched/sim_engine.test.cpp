@@ -1,0 +1,184 @@
+#include <ipipe/sched/sim_engine.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include <linux/ipipe.h>
+
+using namespace ipipe::sched;
+
+namespace {
+
+constexpr std::uint64_t us = 1'000;
+constexpr std::uint64_t ms = 1'000'000;
+
+sim_config hybrid_config(std::uint32_t cores = 14) {
+  sim_config c;
+  c.policy.cores = cores;
+  return c;
+}
+
+} // namespace
+
+TEST(sim_engine, the_same_seed_gives_identical_records_and_decisions) {
+  sim_engine e{hybrid_config()};
+  const auto a = e.run(sbim2(), 0.8, 10 * ms);
+  const auto b = e.run(sbim2(), 0.8, 10 * ms);
+  ASSERT_GT(a.records.size(), 25'000u);
+  ASSERT_FALSE(a.decisions.empty());
+  EXPECT_EQ(a.records, b.records);
+  EXPECT_EQ(a.decisions, b.decisions);
+  EXPECT_EQ(a.slowdown_quantile(0.999), b.slowdown_quantile(0.999));
+}
+
+TEST(sim_engine, a_different_seed_gives_a_different_run) {
+  sim_config c = hybrid_config();
+  const auto a = sim_engine{c}.run(sbim2(), 0.8, 5 * ms);
+  c.seed = 2;
+  const auto b = sim_engine{c}.run(sbim2(), 0.8, 5 * ms);
+  EXPECT_NE(a.records, b.records);
+}
+
+TEST(sim_engine, every_request_is_recorded_and_finishes_below_capacity) {
+  for (auto d : {discipline::hybrid, discipline::c_fcfs, discipline::d_fcfs, discipline::drr_only,
+                 discipline::ps, discipline::darc}) {
+    sim_config c = hybrid_config();
+    c.disc = d;
+    const auto r = sim_engine{c}.run(disp2(), 0.5, 10 * ms);
+    ASSERT_GT(r.records.size(), 1000u) << to_string(d);
+    for (const auto& rec : r.records) {
+      ASSERT_FALSE(rec.unfinished) << to_string(d);
+      ASSERT_GE(rec.latency_ns, rec.service_ns) << to_string(d);
+    }
+    EXPECT_EQ(r.nic_done, r.records.size()) << to_string(d);
+  }
+}
+
+TEST(sim_engine, a_scripted_long_actor_is_downgraded_and_stops_blocking_short_requests) {
+  // Two cores. Actor 1 sends a 200 us request every 50 us; actor 0 a 1 us
+  // request every 10 us. Under FCFS both cores fill with long requests.
+  std::vector<scripted_request> trace;
+  for (std::uint64_t t = 0; t < 20 * ms; t += 10 * us) {
+    trace.push_back({t, 0, 1 * us});
+    if (t % (50 * us) == 0)
+      trace.push_back({t + 1, 1, 200 * us});
+  }
+  sim_config c = hybrid_config(2);
+  c.policy.migrate = false;
+  const auto r = sim_engine{c}.run(trace);
+  ASSERT_GE(r.count(decision_kind::downgrade), 1u);
+  EXPECT_EQ(r.decisions.front().kind, decision_kind::downgrade);
+  EXPECT_EQ(r.decisions.front().actor_id, 1u);
+  // Early downgrade: the watchdog saw the first 200 us request pass 50 us.
+  EXPECT_EQ(r.decisions.front().value_ns, 50 * us + 1);
+  EXPECT_EQ(r.decisions.front().at_ns, 1 + 50 * us + 1);
+  EXPECT_GE(r.count(decision_kind::regroup), 1u);
+  record_filter late;
+  late.from_ns = 5 * ms;
+  late.short_only = true;
+  EXPECT_LE(r.latency_quantile(0.999, late), 5 * us) << "short requests own the FCFS core";
+
+  sim_config a1 = c;
+  a1.policy.early_downgrade = false; // Algorithm 1 as published: after min_samples completions
+  const auto paper = sim_engine{a1}.run(trace);
+  ASSERT_FALSE(paper.decisions.empty());
+  EXPECT_EQ(paper.decisions.front().kind, decision_kind::downgrade);
+  EXPECT_EQ(paper.decisions.front().value_ns, 200 * us);
+  EXPECT_GT(paper.decisions.front().at_ns, 8 * 50 * us);
+
+  c.disc = discipline::c_fcfs;
+  const auto fcfs = sim_engine{c}.run(trace);
+  EXPECT_GT(fcfs.latency_quantile(0.999, late), 50 * us);
+}
+
+TEST(sim_engine, a_mix_shift_downgrades_the_new_long_actor_and_upgrades_the_old_one) {
+  const auto r = sim_engine{hybrid_config()}.run(shifting_mix(10 * ms), 0.7, 25 * ms);
+  std::vector<std::pair<decision_kind, std::uint32_t>> before;
+  std::vector<std::pair<decision_kind, std::uint32_t>> after_shift;
+  for (const auto& d : r.decisions)
+    if (d.kind == decision_kind::downgrade || d.kind == decision_kind::upgrade)
+      (d.at_ns < 10 * ms ? before : after_shift).emplace_back(d.kind, d.actor_id);
+  const std::vector<std::pair<decision_kind, std::uint32_t>> want_before{{decision_kind::downgrade, 1}};
+  EXPECT_EQ(before, want_before);
+  // After the shift actor 1 (now short) goes back and actor 0 (now long)
+  // leaves, in whichever order their statistics cross the lines; nothing else.
+  std::sort(after_shift.begin(), after_shift.end());
+  const std::vector<std::pair<decision_kind, std::uint32_t>> want_after{{decision_kind::downgrade, 0},
+                                                                         {decision_kind::upgrade, 1}};
+  EXPECT_EQ(after_shift, want_after);
+  record_filter after;
+  after.from_ns = 15 * ms;
+  EXPECT_LE(r.slowdown_quantile(0.999, after), 10.0);
+}
+
+TEST(sim_engine, overload_pushes_the_long_actor_to_the_host_and_shorts_stay_fast) {
+  sim_config c = hybrid_config();
+  c.host_cores = 16;
+  const auto r = sim_engine{c}.run(sbim2(), 1.5, 15 * ms);
+  ASSERT_GE(r.count(decision_kind::push_to_host), 1u);
+  bool pushed_long = false;
+  for (const auto& d : r.decisions)
+    if (d.kind == decision_kind::push_to_host)
+      pushed_long = pushed_long || d.actor_id == 1;
+  EXPECT_TRUE(pushed_long);
+  EXPECT_GT(r.host_done, 0u);
+  record_filter late;
+  late.from_ns = 8 * ms;
+  late.short_only = true;
+  EXPECT_LE(r.slowdown_quantile(0.999, late), 10.0);
+
+  c.host_cores = 0; // nowhere to push: the NIC drowns
+  const auto nohost = sim_engine{c}.run(sbim2(), 1.5, 15 * ms);
+  EXPECT_EQ(nohost.count(decision_kind::push_to_host), 0u);
+}
+
+TEST(sim_engine, a_pushed_actor_is_pulled_back_when_the_load_drops) {
+  // Phase 1 overloads the NIC with actor 1; phase 2 is light.
+  workload w{"drop", {}};
+  w.phases.push_back({0, {{0, 0.5, service_dist::fixed(2 * us)}, {1, 0.5, service_dist::fixed(30 * us)}}});
+  w.phases.push_back({20 * ms, {{0, 0.99, service_dist::fixed(2 * us)}, {1, 0.01, service_dist::fixed(30 * us)}}});
+  sim_config c = hybrid_config(4);
+  c.host_cores = 8;
+  const auto r = sim_engine{c}.run(w, 1.3, 40 * ms);
+  ASSERT_GE(r.count(decision_kind::push_to_host), 1u);
+  ASSERT_GE(r.count(decision_kind::pull_to_nic), 1u);
+  std::uint64_t first_pull = 0;
+  for (const auto& d : r.decisions)
+    if (d.kind == decision_kind::pull_to_nic) {
+      first_pull = d.at_ns;
+      break;
+    }
+  EXPECT_GT(first_pull, 20 * ms);
+  EXPECT_LE(r.count(decision_kind::push_to_host) + r.count(decision_kind::pull_to_nic), 4u)
+    << "no ping-pong";
+}
+
+TEST(sim_engine, thresholds_changed_during_a_run_take_effect) {
+  sim_config c = hybrid_config();
+  c.initial.tail_thresh_ns = 10'000 * us;
+  c.tick_hook = [](std::uint64_t now, tunables& t) {
+    params p;
+    p.tail_thresh_ns = now < 10 * ms ? 10'000 * us : 50 * us;
+    t.set(p, IPIPE_PARAM_TAIL_THRESH);
+  };
+  const auto r = sim_engine{c}.run(sbim2(), 0.5, 20 * ms);
+  ASSERT_EQ(r.count(decision_kind::downgrade), 1u);
+  for (const auto& d : r.decisions) {
+    if (d.kind == decision_kind::downgrade) {
+      EXPECT_GE(d.at_ns, 10 * ms);
+      EXPECT_EQ(d.actor_id, 1u);
+    }
+  }
+}
+
+TEST(sim_engine, the_hybrid_beats_central_fcfs_on_sbim2) {
+  sim_config c = hybrid_config();
+  record_filter f;
+  f.from_ns = 3 * ms;
+  const double hybrid = sim_engine{c}.run(sbim2(), 0.7, 20 * ms).slowdown_quantile(0.999, f);
+  c.disc = discipline::c_fcfs;
+  const double fcfs = sim_engine{c}.run(sbim2(), 0.7, 20 * ms).slowdown_quantile(0.999, f);
+  EXPECT_LE(hybrid, 10.0);
+  EXPECT_GT(fcfs, 10.0 * hybrid);
+}

@@ -1,0 +1,420 @@
+#include <ipipe/sched/fast_clock.hpp>
+#include <ipipe/sched/thread_engine.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+namespace ipipe::sched {
+
+namespace {
+
+std::uint64_t default_clock() noexcept { return fast_now_ns(); }
+
+policy_config with_cores(policy_config p) {
+  p.cores = std::max<std::uint32_t>(p.cores, 1);
+  return p;
+}
+
+} // namespace
+
+thread_engine::thread_engine(thread_config cfg, decision_sink* sink)
+  : cfg_(std::move(cfg)), clock_(cfg_.clock ? cfg_.clock : &default_clock), user_sink_(sink),
+    tun_(cfg_.initial), n_(std::max<std::uint32_t>(cfg_.policy.cores, 1)),
+    lanes_(std::max<std::uint32_t>(cfg_.drr_lanes, 1)),
+    policy_(with_cores(cfg_.policy), tun_, *this), actors_(cfg_.policy.max_actors),
+    drr_(cfg_.policy.max_actors * lanes_), fcfs_cores_(n_),
+    cores_(std::make_unique<core_state[]>(n_)) {
+  for (std::uint32_t c = 0; c < n_; ++c)
+    cores_[c].samples.reserve(cfg_.sample_batch);
+  next_tick_ = now() + cfg_.policy.window_ns;
+}
+
+thread_engine::~thread_engine() { stop(); }
+
+// -- lifecycle -------------------------------------------------------------
+
+expected<void> thread_engine::start() {
+  std::lock_guard l{q_mu_};
+  if (!threads_.empty() || stopping_)
+    return errc::busy;
+  for (std::uint32_t c = 0; c < n_; ++c)
+    threads_.emplace_back([this, c] { worker(c); });
+  return {};
+}
+
+void thread_engine::stop() {
+  {
+    std::lock_guard l{q_mu_};
+    closed_ = true;
+    if (threads_.empty())
+      return; // never started: queued items are dropped with the engine
+  }
+  drain();
+  {
+    std::lock_guard l{q_mu_};
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  for (auto& t : threads_)
+    t.join();
+  threads_.clear();
+}
+
+void thread_engine::drain() {
+  bool started;
+  {
+    std::lock_guard l{q_mu_};
+    started = !threads_.empty();
+  }
+  if (!started) {
+    // No threads: run the queued work here, every core in turn.
+    for (bool progress = true; progress;) {
+      progress = false;
+      for (std::uint32_t c = 0; c < n_; ++c)
+        progress = poll(c) || progress;
+    }
+    return;
+  }
+  std::unique_lock l{q_mu_};
+  done_cv_.wait(l, [this] { return outstanding_.load() == 0; });
+}
+
+// -- actors and work -------------------------------------------------------
+
+expected<void> thread_engine::add_actor(std::uint32_t actor, bool pinned) {
+  std::lock_guard p{policy_mu_};
+  if (auto r = policy_.add_actor(actor, pinned); !r)
+    return r;
+  std::lock_guard l{q_mu_};
+  actors_[actor].known = true;
+  return {};
+}
+
+expected<void> thread_engine::submit(work_item w) {
+  if (w.enqueue_ns == 0)
+    w.enqueue_ns = now();
+  std::unique_lock l{q_mu_};
+  if (closed_)
+    return errc::closed;
+  if (w.actor_id >= actors_.size() || !actors_[w.actor_id].known)
+    return errc::not_found;
+  actor_q& a = actors_[w.actor_id];
+  ++a.arrivals;
+  if (a.loc == location::host) {
+    if (!cfg_.host_forward)
+      return errc::not_supported;
+    l.unlock();
+    cfg_.host_forward(w);
+    return {};
+  }
+  outstanding_.fetch_add(1, std::memory_order_relaxed);
+  // The dispatcher of Algorithm 1: a DRR actor's items go to its mailbox.
+  if (a.grp == group::drr)
+    to_mailbox(w);
+  else
+    central_.push_back(w);
+  if (sleepers_ > 0)
+    work_cv_.notify_all(); // roles differ, so wake all and let them choose
+  return {};
+}
+
+expected<void> thread_engine::set_location(std::uint32_t actor, location loc) {
+  if (loc == location::host && !cfg_.host_forward)
+    return error{errc::not_supported, "no host_forward configured"};
+  {
+    std::lock_guard p{policy_mu_};
+    if (auto r = policy_.set_location(actor, loc); !r)
+      return r;
+  }
+  std::vector<work_item> moved;
+  {
+    std::lock_guard l{q_mu_};
+    actor_q& a = actors_[actor];
+    a.loc = loc;
+    if (loc == location::host) {
+      // Queued items follow the actor, the mailbox (older) first.
+      moved.assign(a.mailbox.begin(), a.mailbox.end());
+      a.mailbox.clear();
+      for (std::uint32_t i = 0; i < lanes_; ++i)
+        drr_.remove(actor * lanes_ + i);
+      auto keep = std::stable_partition(central_.begin(), central_.end(),
+                                        [actor](const work_item& w) { return w.actor_id != actor; });
+      moved.insert(moved.end(), keep, central_.end());
+      central_.erase(keep, central_.end());
+    }
+  }
+  for (const auto& w : moved)
+    cfg_.host_forward(w);
+  finished(moved.size());
+  return {};
+}
+
+expected<void> thread_engine::set_group(std::uint32_t actor, group g) {
+  std::lock_guard p{policy_mu_};
+  return policy_.set_group(actor, g, now());
+}
+
+group thread_engine::group_of(std::uint32_t actor) {
+  std::lock_guard l{q_mu_};
+  return actor < actors_.size() ? actors_[actor].grp : group::fcfs;
+}
+
+// -- decisions (called with policy_mu_ held) ---------------------------------
+
+void thread_engine::on_decision(const decision& d) {
+  switch (d.kind) {
+  case decision_kind::downgrade: {
+    std::lock_guard l{q_mu_};
+    actors_[d.actor_id].grp = group::drr; // queued items are redirected when popped
+    break;
+  }
+  case decision_kind::upgrade: {
+    std::lock_guard l{q_mu_};
+    actor_q& a = actors_[d.actor_id];
+    a.grp = group::fcfs;
+    // The mailbox goes back to the head of the central queue, in order.
+    central_.insert(central_.begin(), a.mailbox.begin(), a.mailbox.end());
+    a.mailbox.clear();
+    for (std::uint32_t i = 0; i < lanes_; ++i)
+      drr_.remove(d.actor_id * lanes_ + i);
+    work_cv_.notify_all();
+    break;
+  }
+  case decision_kind::regroup:
+    fcfs_cores_.store(d.fcfs_cores, std::memory_order_relaxed);
+    work_cv_.notify_all();
+    break;
+  case decision_kind::push_to_host:
+  case decision_kind::pull_to_nic:
+    break; // the runtime migrates, then calls set_location()
+  }
+  if (user_sink_)
+    user_sink_->on_decision(d);
+}
+
+// -- dispatch --------------------------------------------------------------
+
+bool thread_engine::to_mailbox(const work_item& w) {
+  actors_[w.actor_id].mailbox.push_back(w);
+  for (std::uint32_t i = 0; i < lanes_; ++i)
+    if (drr_.idle(w.actor_id * lanes_ + i)) {
+      drr_.activate(w.actor_id * lanes_ + i);
+      break;
+    }
+  return true;
+}
+
+bool thread_engine::take_drr(taken& t) {
+  while (auto lane = drr_.begin_turn(tun_.drr_quantum_ns())) {
+    auto& mb = actors_[*lane / lanes_].mailbox;
+    if (mb.empty()) {
+      (void)drr_.charge(*lane, 0, false);
+      continue;
+    }
+    t.item = mb.front();
+    mb.pop_front();
+    t.drr = true;
+    t.lane = *lane;
+    return true;
+  }
+  return false;
+}
+
+bool thread_engine::pick(std::uint32_t core, taken& t) {
+  const std::uint32_t fcfs = fcfs_cores_.load(std::memory_order_relaxed);
+  auto pop_central = [&] {
+    while (!central_.empty()) {
+      const work_item w = central_.front();
+      central_.pop_front();
+      if (actors_[w.actor_id].grp == group::drr) {
+        to_mailbox(w); // downgraded after this item was queued
+        continue;
+      }
+      t.item = w;
+      t.drr = false;
+      return true;
+    }
+    return false;
+  };
+  // Same rules as the simulator: FCFS cores serve the central queue (and
+  // DRR actors only when the DRR group has no core); DRR cores serve DRR
+  // actors first and help the FCFS group when none is runnable.
+  if (core < fcfs)
+    return pop_central() || (fcfs >= n_ && take_drr(t));
+  return take_drr(t) || pop_central();
+}
+
+bool thread_engine::step(std::uint32_t core, std::uint64_t& last) {
+  taken t;
+  {
+    std::lock_guard l{q_mu_};
+    if (!pick(core, t))
+      return false;
+  }
+  core_state& cs = cores_[core];
+  for (;;) {
+    const std::uint64_t start = now();
+    if (!t.drr) {
+      cs.running_actor.store(t.item.actor_id, std::memory_order_relaxed);
+      cs.running_since.store(start, std::memory_order_release);
+    }
+    t.item.fn(t.item.ctx, t.item.arg);
+    if (!t.drr)
+      cs.running_since.store(0, std::memory_order_relaxed);
+    const std::uint64_t end = now();
+    last = end;
+    const std::uint64_t exec = end - start;
+    cs.samples.push_back(sample{t.item.actor_id, exec, end - t.item.enqueue_ns});
+    ++cs.done;
+    cs.executed.store(cs.executed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    bool again = false;
+    if (t.drr) {
+      std::lock_guard l{q_mu_};
+      auto& mb = actors_[t.item.actor_id].mailbox;
+      if (drr_.charge(t.lane, exec, !mb.empty())) {
+        if (core >= fcfs_cores_.load(std::memory_order_relaxed)) {
+          t.item = mb.front();
+          mb.pop_front();
+          again = true;
+        } else {
+          drr_.yield(t.lane); // this core moved to the FCFS group
+        }
+      }
+    }
+    if (!again)
+      break;
+  }
+  if (cores_[core].samples.size() >= cfg_.sample_batch)
+    flush(core);
+  return true;
+}
+
+bool thread_engine::poll(std::uint32_t core) {
+  if (core >= n_)
+    return false;
+  std::uint64_t last = 0;
+  const bool ran = step(core, last);
+  if (!ran)
+    flush(core); // idle: hand over statistics and completions
+  if (core == 0) {
+    // The tick check reuses the handler's end time: no extra clock read.
+    const std::uint64_t t = ran ? last : now();
+    watch(t);
+    if (t >= next_tick_.load(std::memory_order_relaxed))
+      manage();
+  }
+  return ran;
+}
+
+std::uint64_t thread_engine::executed() const noexcept {
+  std::uint64_t n = 0;
+  for (std::uint32_t c = 0; c < n_; ++c)
+    n += cores_[c].executed.load(std::memory_order_relaxed);
+  return n;
+}
+
+// Completions are counted in batches (at each flush) to keep an atomic
+// read-modify-write off the per-message path.
+void thread_engine::finished(std::uint64_t n) {
+  if (n && outstanding_.fetch_sub(n, std::memory_order_acq_rel) == n) {
+    std::lock_guard l{q_mu_}; // pairs with the predicate check in drain()
+    done_cv_.notify_all();
+  }
+}
+
+// -- statistics and management ---------------------------------------------
+
+void thread_engine::flush(std::uint32_t core) {
+  core_state& cs = cores_[core];
+  if (!cs.samples.empty()) {
+    std::lock_guard p{policy_mu_};
+    const std::uint64_t t = now();
+    for (const auto& s : cs.samples)
+      policy_.on_complete(s.actor, s.exec_ns, s.sojourn_ns, t);
+    cs.samples.clear();
+  }
+  const std::uint64_t done = cs.done;
+  cs.done = 0;
+  finished(done);
+}
+
+// Core 0's watchdog for early downgrade: an FCFS request still running
+// past Tail_thresh downgrades its actor before it finishes.
+void thread_engine::watch(std::uint64_t now_ns) {
+  if (!cfg_.policy.early_downgrade || !cfg_.policy.regroup_actors)
+    return;
+  const std::uint64_t thresh = tun_.tail_thresh_ns();
+  for (std::uint32_t c = 1; c < n_; ++c) {
+    core_state& cs = cores_[c];
+    const std::uint64_t since = cs.running_since.load(std::memory_order_acquire);
+    if (since == 0 || since == cs.reported_since || now_ns <= since || now_ns - since <= thresh)
+      continue;
+    const std::uint32_t actor = cs.running_actor.load(std::memory_order_relaxed);
+    // Seqlock-style re-check: the fence orders the actor read before it.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (cs.running_since.load(std::memory_order_relaxed) != since)
+      continue; // the core moved on meanwhile; the actor id may be newer
+    cs.reported_since = since;
+    std::lock_guard p{policy_mu_};
+    policy_.on_overrun(actor, now_ns - since, now_ns);
+  }
+}
+
+void thread_engine::manage() {
+  flush(0);
+  std::lock_guard p{policy_mu_};
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> snap(actors_.size());
+  {
+    std::lock_guard l{q_mu_};
+    for (std::size_t i = 0; i < actors_.size(); ++i) {
+      snap[i] = {actors_[i].arrivals, static_cast<std::uint32_t>(actors_[i].mailbox.size())};
+      actors_[i].arrivals = 0;
+    }
+  }
+  for (std::uint32_t i = 0; i < snap.size(); ++i) {
+    if (snap[i].first)
+      policy_.on_arrival(i, snap[i].first);
+    policy_.set_backlog(i, snap[i].second);
+  }
+  const std::uint64_t t = now();
+  policy_.tick(t);
+  const std::uint64_t w = cfg_.policy.window_ns ? cfg_.policy.window_ns : 1;
+  next_tick_.store((t / w + 1) * w, std::memory_order_relaxed);
+}
+
+void thread_engine::worker(std::uint32_t core) {
+  for (;;) {
+    std::uint64_t last = 0;
+    if (step(core, last)) {
+      if (core == 0) {
+        watch(last);
+        if (last >= next_tick_.load(std::memory_order_relaxed))
+          manage();
+      }
+      continue;
+    }
+    flush(core);
+    if (core == 0) {
+      const std::uint64_t t = now();
+      watch(t);
+      if (t >= next_tick_.load(std::memory_order_relaxed))
+        manage();
+    }
+    std::unique_lock l{q_mu_};
+    if (stopping_ && outstanding_.load() == 0)
+      break;
+    auto has_work = [&] {
+      const std::uint32_t fcfs = fcfs_cores_.load(std::memory_order_relaxed);
+      if (core < fcfs)
+        return !central_.empty() || (fcfs >= n_ && !drr_.empty());
+      return !central_.empty() || !drr_.empty();
+    };
+    ++sleepers_;
+    // Bounded wait: core 0 must wake for its management tick.
+    work_cv_.wait_for(l, std::chrono::milliseconds(1), [&] { return stopping_ || has_work(); });
+    --sleepers_;
+  }
+  flush(core);
+}
+
+} // namespace ipipe::sched

@@ -1,0 +1,225 @@
+#include <ipipe/sched/thread_engine.hpp>
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+using namespace ipipe::sched;
+
+namespace {
+
+// The manual clock of the single-threaded tests: handlers advance it, so
+// execution times are exact and no wall-clock time is measured.
+std::atomic<std::uint64_t> manual_now{1};
+std::uint64_t manual_clock() noexcept { return manual_now.load(); }
+
+thread_config cfg(std::uint32_t cores) {
+  thread_config c;
+  c.policy.cores = cores;
+  c.policy.max_actors = 8;
+  return c;
+}
+
+} // namespace
+
+TEST(thread_engine, every_submitted_item_runs_exactly_once) {
+  constexpr int producers = 2;
+  constexpr int per_producer = 4000;
+  auto counts = std::make_unique<std::array<std::atomic<int>, producers * per_producer>>();
+  for (auto& c : *counts)
+    c = 0;
+  auto handler = [&](std::uint64_t i) { (*counts)[i].fetch_add(1, std::memory_order_relaxed); };
+  thread_engine e{cfg(4)};
+  for (std::uint32_t a = 0; a < 4; ++a)
+    ASSERT_TRUE(e.add_actor(a));
+  ASSERT_TRUE(e.set_group(3, group::drr)); // both paths at once
+  ASSERT_TRUE(e.start());
+  std::vector<std::thread> ps;
+  for (int p = 0; p < producers; ++p)
+    ps.emplace_back([&, p] {
+      for (int i = 0; i < per_producer; ++i) {
+        const std::uint64_t id = static_cast<std::uint64_t>(p * per_producer + i);
+        EXPECT_TRUE(e.submit(make_work_item(static_cast<std::uint32_t>(id % 4), handler, id)));
+      }
+    });
+  for (auto& t : ps)
+    t.join();
+  e.stop();
+  for (std::size_t i = 0; i < counts->size(); ++i)
+    ASSERT_EQ((*counts)[i].load(), 1) << "item " << i;
+  EXPECT_EQ(e.executed(), static_cast<std::uint64_t>(producers * per_producer));
+}
+
+TEST(thread_engine, a_drr_actor_runs_its_items_one_at_a_time_in_submission_order) {
+  constexpr int producers = 2;
+  constexpr int per_actor = 2000;
+  struct actor_check {
+    std::atomic<int> inside{0};
+    std::array<std::uint64_t, producers> last{}; // touched only inside the handler
+  };
+  std::array<actor_check, 3> checks;
+  std::atomic<int> violations{0};
+  auto handler = [&](std::uint64_t arg) {
+    const auto actor = static_cast<std::uint32_t>(arg >> 40);
+    const auto producer = static_cast<std::size_t>((arg >> 32) & 0xff);
+    const std::uint64_t seq = arg & 0xffffffff;
+    auto& chk = checks[actor];
+    if (chk.inside.fetch_add(1) != 0)
+      violations.fetch_add(1);
+    if (seq != chk.last[producer] + 1)
+      violations.fetch_add(1);
+    chk.last[producer] = seq;
+    chk.inside.fetch_sub(1);
+  };
+  thread_config c = cfg(3);
+  // Pin the groups: these handlers are fast, and the policy would rightly
+  // upgrade them to FCFS after a window, where order is not promised.
+  c.policy.regroup_actors = false;
+  thread_engine e{c};
+  for (std::uint32_t a = 0; a < 3; ++a) {
+    ASSERT_TRUE(e.add_actor(a));
+    ASSERT_TRUE(e.set_group(a, group::drr));
+  }
+  ASSERT_TRUE(e.start());
+  std::vector<std::thread> ps;
+  for (std::uint64_t p = 0; p < producers; ++p)
+    ps.emplace_back([&, p] {
+      for (std::uint64_t s = 1; s <= per_actor; ++s)
+        for (std::uint64_t a = 0; a < 3; ++a)
+          EXPECT_TRUE(e.submit(make_work_item(static_cast<std::uint32_t>(a), handler, a << 40 | p << 32 | s)));
+    });
+  for (auto& t : ps)
+    t.join();
+  e.stop();
+  EXPECT_EQ(violations.load(), 0);
+  for (auto& chk : checks)
+    for (auto last : chk.last)
+      EXPECT_EQ(last, static_cast<std::uint64_t>(per_actor));
+}
+
+TEST(thread_engine, items_survive_group_changes_while_the_cores_run) {
+  std::atomic<int> ran{0};
+  auto handler = [&](std::uint64_t) { ran.fetch_add(1, std::memory_order_relaxed); };
+  thread_engine e{cfg(3)};
+  ASSERT_TRUE(e.add_actor(0));
+  ASSERT_TRUE(e.add_actor(1));
+  ASSERT_TRUE(e.start());
+  std::atomic<bool> done{false};
+  std::thread flipper{[&] {
+    for (int i = 0; !done.load(); ++i)
+      (void)e.set_group(i % 2, i % 4 < 2 ? group::drr : group::fcfs);
+  }};
+  for (int i = 0; i < 6000; ++i)
+    ASSERT_TRUE(e.submit(make_work_item(static_cast<std::uint32_t>(i % 2), handler)));
+  e.drain();
+  done = true;
+  flipper.join();
+  e.stop();
+  EXPECT_EQ(ran.load(), 6000);
+}
+
+TEST(thread_engine, algorithm_1_downgrades_a_slow_actor_from_measured_run_times) {
+  thread_config c = cfg(2);
+  c.clock = &manual_clock;
+  c.sample_batch = 1;
+  decision_log log;
+  thread_engine e{c, &log};
+  ASSERT_TRUE(e.add_actor(1));
+  int runs = 0;
+  auto slow = [&](std::uint64_t) {
+    ++runs;
+    manual_now += 100'000; // each run takes 100 us of engine time
+  };
+  for (int i = 0; i < 12; ++i)
+    ASSERT_TRUE(e.submit(make_work_item(1, slow)));
+  e.drain(); // no threads: runs on this thread
+  EXPECT_EQ(runs, 12);
+  EXPECT_EQ(e.group_of(1), group::drr);
+  ASSERT_GE(log.count(decision_kind::downgrade), 1u);
+  EXPECT_EQ(log.entries().front().actor_id, 1u);
+  EXPECT_EQ(log.entries().front().value_ns, 100'000u);
+  EXPECT_EQ(e.fcfs_cores(), 1u) << "core 1 joined the DRR group";
+  // Later items go through the mailbox and the DRR core.
+  ASSERT_TRUE(e.submit(make_work_item(1, slow)));
+  EXPECT_FALSE(e.poll(0)) << "the FCFS core only files it in the mailbox";
+  EXPECT_TRUE(e.poll(1));
+  EXPECT_EQ(runs, 13);
+}
+
+TEST(thread_engine, an_upgrade_returns_the_mailbox_to_the_central_queue_in_order) {
+  thread_engine e{cfg(2)};
+  ASSERT_TRUE(e.add_actor(0));
+  ASSERT_TRUE(e.set_group(0, group::drr));
+  std::vector<std::uint64_t> seen;
+  auto h = [&](std::uint64_t i) { seen.push_back(i); };
+  for (std::uint64_t i = 0; i < 5; ++i)
+    ASSERT_TRUE(e.submit(make_work_item(0, h, i)));
+  ASSERT_TRUE(e.set_group(0, group::fcfs));
+  EXPECT_EQ(e.fcfs_cores(), 2u);
+  while (e.poll(0)) {
+  }
+  EXPECT_EQ(seen, (std::vector<std::uint64_t>{0, 1, 2, 3, 4}));
+}
+
+TEST(thread_engine, a_host_actor_s_items_are_forwarded_in_order) {
+  std::vector<std::uint64_t> forwarded;
+  thread_config c = cfg(1);
+  c.host_forward = [&](const work_item& w) { forwarded.push_back(w.arg); };
+  thread_engine e{c};
+  ASSERT_TRUE(e.add_actor(0));
+  ASSERT_TRUE(e.add_actor(1));
+  int ran = 0;
+  auto h = [&](std::uint64_t) { ++ran; };
+  for (std::uint64_t i = 0; i < 4; ++i) {
+    ASSERT_TRUE(e.submit(make_work_item(0, h, i)));
+    ASSERT_TRUE(e.submit(make_work_item(1, h, 100 + i)));
+  }
+  ASSERT_TRUE(e.set_location(0, location::host)); // the runtime migrated it
+  ASSERT_TRUE(e.submit(make_work_item(0, h, 4)));
+  e.drain();
+  EXPECT_EQ(forwarded, (std::vector<std::uint64_t>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(ran, 4);
+}
+
+TEST(thread_engine, misuse_is_reported_as_errors) {
+  thread_engine e{cfg(1)};
+  auto h = [](std::uint64_t) {};
+  EXPECT_EQ(e.submit(make_work_item(0, h)).err().code(), ipipe::errc::not_found);
+  ASSERT_TRUE(e.add_actor(0));
+  EXPECT_EQ(e.set_location(0, location::host).err().code(), ipipe::errc::not_supported);
+  ASSERT_TRUE(e.start());
+  EXPECT_EQ(e.start().err().code(), ipipe::errc::busy);
+  e.stop();
+  EXPECT_EQ(e.submit(make_work_item(0, h)).err().code(), ipipe::errc::closed);
+}
+
+TEST(thread_engine, core_0_downgrades_an_actor_whose_request_overruns_on_another_core) {
+  thread_config c = cfg(2);
+  c.clock = &manual_clock;
+  thread_engine e{c};
+  ASSERT_TRUE(e.add_actor(1));
+  ASSERT_TRUE(e.add_actor(2));
+  std::atomic<bool> in_long{false};
+  std::atomic<bool> release{false};
+  auto slow = [&](std::uint64_t) {
+    manual_now += 80'000; // 80 us of engine time have passed...
+    in_long = true;
+    while (!release.load()) // ...and the request is still running
+      std::this_thread::yield();
+  };
+  auto quick = [](std::uint64_t) {};
+  ASSERT_TRUE(e.submit(make_work_item(1, slow)));
+  std::thread core1{[&] { EXPECT_TRUE(e.poll(1)); }};
+  while (!in_long.load())
+    std::this_thread::yield();
+  ASSERT_TRUE(e.submit(make_work_item(2, quick)));
+  EXPECT_TRUE(e.poll(0)); // core 0 runs actor 2, then watches core 1
+  EXPECT_EQ(e.group_of(1), group::drr) << "downgraded while its first request runs";
+  EXPECT_EQ(e.group_of(2), group::fcfs);
+  release = true;
+  core1.join();
+}
