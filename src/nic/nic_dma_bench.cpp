@@ -3,7 +3,7 @@
 //   memcpy          the baseline
 //   dma_engine      the DMA engine called directly (copy + CRC32C)
 //   dma_admin_queue end to end: SG list, admin SQ, doorbell, firmware
-//                   thread, completion, MSI-X; 8 commands kept in flight
+//                   thread, completion, MSI-X; 4 to 8 commands in flight
 #include <ipipe/nic/attach.hpp>
 #include <ipipe/nic/crc32c.hpp>
 #include <ipipe/nic/dma_engine.hpp>
@@ -127,15 +127,19 @@ void dma_admin_bench(benchmark::State& st) {
   unsigned inflight = 0;
   unsigned slot = 0;
   for (auto _ : st) {
-    // Keep `depth` commands queued; reap one per iteration.
-    while (inflight < depth) {
-      if (!a.post(dma_cmd(n, size, slot++ % 64))) {
-        st.SkipWithError("post failed");
-        return;
+    // Keep between depth/2 and depth commands queued, ringing the doorbell
+    // once per refill as a driver batching submissions would; reap one
+    // completion per iteration.
+    if (inflight <= depth / 2) {
+      while (inflight < depth) {
+        if (!a.post(dma_cmd(n, size, slot++ % 64))) {
+          st.SkipWithError("post failed");
+          return;
+        }
+        ++inflight;
       }
-      ++inflight;
+      (void)a.doorbell(IPIPE_VEC_ADMIN);
     }
-    (void)a.doorbell(IPIPE_VEC_ADMIN);
     auto cqe = a.reap(10s);
     if (!cqe || cqe->status != IPIPE_STS_OK) {
       st.SkipWithError("DMA completion missing or failed");
@@ -155,8 +159,10 @@ void sizes(benchmark::internal::Benchmark* b) {
 
 } // namespace
 
-BENCHMARK(memcpy_bench)->Name("memcpy")->Apply(sizes);
-BENCHMARK(dma_engine_bench)->Name("dma_engine")->Apply(sizes);
+// Real time everywhere: the machine is shared, and the queue benchmark
+// spends time in two threads.
+BENCHMARK(memcpy_bench)->Name("memcpy")->Apply(sizes)->UseRealTime();
+BENCHMARK(dma_engine_bench)->Name("dma_engine")->Apply(sizes)->UseRealTime();
 BENCHMARK(dma_admin_bench)->Name("dma_admin_queue")->Apply(sizes)->UseRealTime();
 
 BENCHMARK_MAIN();
