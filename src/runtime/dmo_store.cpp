@@ -16,19 +16,29 @@ constexpr std::uint64_t pad8(std::uint64_t v) noexcept { return (v + 7) & ~7ULL;
 dmo_store::dmo_store(actor_id owner, mmap_region mem, std::uint64_t quota)
   : owner_(owner), mem_(std::move(mem)), arena_(quota) {}
 
-expected<dmo_store> dmo_store::create(actor_id owner, std::uint64_t quota) {
+expected<dmo_store> dmo_store::create(actor_id owner, std::uint64_t quota,
+                                      mmap_region recycled) {
   if (owner == 0)
     return error{errc::invalid_argument, "actor id 0 owns no objects"};
   // Quotas are rounded down to the arena alignment; the mapping to pages.
   quota &= ~(arena::alignment - 1);
   mmap_region mem;
-  if (quota > 0) {
+  if (quota > 0 && recycled.size() >= page_round(quota)) {
+    mem = std::move(recycled);
+  } else if (quota > 0) {
     auto m = mmap_region::map_anonymous(page_round(quota));
     if (!m)
       return m.err();
     mem = std::move(*m);
   }
   return dmo_store{owner, std::move(mem), quota};
+}
+
+mmap_region dmo_store::take_memory() && {
+  table_.clear();
+  arena_ = arena{0};
+  total_bytes_ = 0;
+  return std::move(mem_);
 }
 
 expected<dmo_store::slot> dmo_store::lookup(object_id id) const {

@@ -39,7 +39,8 @@ expected<void> msg_ring_producer::post(const ipipe_msg_hdr& hdr,
 
 msg_ring_consumer::msg_ring_consumer(void* base, msg_ring_geometry g) noexcept
   : ring_(ring_view<ipipe_ring_desc>{base, g.entries}),
-    data_(static_cast<const std::byte*>(base) + g.data_off()), g_(g) {}
+    data_(static_cast<const std::byte*>(base) + g.data_off()), g_(g),
+    slot_mask_((g.slot_size & (g.slot_size - 1)) == 0 ? g.slot_size - 1 : 0) {}
 
 bool msg_ring_consumer::next(ipipe_msg_hdr& hdr, std::span<const std::byte>& payload) {
   ipipe_ring_desc d{};
@@ -47,7 +48,9 @@ bool msg_ring_consumer::next(ipipe_msg_hdr& hdr, std::span<const std::byte>& pay
     // `d` is our private copy: the producer cannot change it under us.
     const std::uint64_t area = g_.area_bytes();
     const bool in_area = d.off <= area && d.len <= area - d.off;
-    const bool in_slot = d.off % g_.slot_size + d.len <= g_.slot_size;
+    // A mask instead of a division on the hot path when we can.
+    const std::uint64_t in_off = slot_mask_ != 0 ? d.off & slot_mask_ : d.off % g_.slot_size;
+    const bool in_slot = in_off + d.len <= g_.slot_size;
     if (!in_area || !in_slot || d.len < sizeof(ipipe_msg_hdr) || d.flags != 0) {
       ++bad_;
       continue;

@@ -98,7 +98,7 @@ expected<actor_id> runtime::create_actor(const actor_spec& spec) {
     }
     if (spec.mem_quota > cfg_.mem_limit - quota_total_)
       return error{errc::no_space, "memory limit reached"};
-    auto st = dmo_store::create(id, spec.mem_quota);
+    auto st = dmo_store::create(id, spec.mem_quota, take_region(spec.mem_quota));
     if (!st)
       return st.err();
     e->id = id;
@@ -155,10 +155,38 @@ expected<void> runtime::destroy_actor(actor_id id) {
   std::unique_lock lk(e->m);
   if (e->state == actor_state::migrating_out || e->state == actor_state::incoming || e->running)
     return error{errc::busy, "actor is migrating or running"};
-  if (e->store)
+  if (e->store) {
     quota_total_ -= e->quota;
+    give_region(std::move(*e->store).take_memory());
+    e->store.reset();
+  }
   table_.erase(it);
   return {};
+}
+
+mmap_region runtime::take_region(std::uint64_t quota) {
+  const std::uint64_t need = (quota + 4095) & ~4095ULL;
+  std::lock_guard l(pool_mtx_);
+  // Smallest region that fits, and not more than twice the need, so a
+  // small actor does not pin a large region.
+  auto best = pool_.end();
+  for (auto it = pool_.begin(); it != pool_.end(); ++it)
+    if (it->size() >= need && it->size() <= 2 * need &&
+        (best == pool_.end() || it->size() < best->size()))
+      best = it;
+  if (best == pool_.end())
+    return {};
+  mmap_region r = std::move(*best);
+  pool_.erase(best);
+  return r;
+}
+
+void runtime::give_region(mmap_region r) {
+  if (!r)
+    return;
+  std::lock_guard l(pool_mtx_);
+  if (pool_.size() < cfg_.arena_pool)
+    pool_.push_back(std::move(r));
 }
 
 expected<actor_info> runtime::info(actor_id id) const {

@@ -306,6 +306,7 @@ void runtime::mig_ack(const ipipe_msg_hdr& h, bool fence) {
     }
     e.held.clear();
     e.impl.reset();
+    give_region(std::move(*e.store).take_memory());
     e.store.reset();
     ++e.stats.migrations;
   }
@@ -408,7 +409,7 @@ void runtime::mig_begin(const ipipe_msg_hdr& h, std::span<const std::byte> p) {
     e = it->second;
     quota_total_ += b.image.quota;
   }
-  auto st = dmo_store::create(e->id, b.image.quota);
+  auto st = dmo_store::create(e->id, b.image.quota, take_region(b.image.quota));
   std::unique_lock lk(e->m);
   if (e->state != actor_state::remote || e->type != type || !st) {
     lk.unlock(); // never take table_mtx_ under an entry lock

@@ -32,8 +32,14 @@ struct dmo_entry {
 /// runtime serialises access per actor.
 class dmo_store {
 public:
-  /// Creates an empty store for `owner` with an arena of `quota` bytes.
-  [[nodiscard]] static expected<dmo_store> create(actor_id owner, std::uint64_t quota);
+  /// Creates an empty store for `owner` with an arena of `quota` bytes,
+  /// reusing `recycled` if it is large enough (see take_memory()).
+  [[nodiscard]] static expected<dmo_store> create(actor_id owner, std::uint64_t quota,
+                                                  mmap_region recycled = {});
+  /// Returns the arena's memory, emptying the store, so a runtime can hand
+  /// it to the next store instead of unmapping and faulting it in again.
+  /// Its old bytes stay: malloc() zero-fills and restore() overwrites.
+  [[nodiscard]] mmap_region take_memory() &&;
 
   dmo_store(dmo_store&&) noexcept = default;
   dmo_store& operator=(dmo_store&&) noexcept = default;

@@ -150,6 +150,7 @@ private:
   ring_consumer<ipipe_ring_desc> ring_;
   const std::byte* data_ = nullptr;
   msg_ring_geometry g_;
+  std::uint64_t slot_mask_ = 0; // slot_size - 1 when a power of two, else 0
   std::uint64_t bad_ = 0;
 };
 

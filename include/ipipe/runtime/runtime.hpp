@@ -38,6 +38,7 @@ struct runtime_config {
   std::uint64_t mem_limit = 1ULL << 30;         ///< sum of all actors' quotas
   std::uint32_t max_actors = 1024;              ///< actor table size
   std::uint64_t default_budget_ns = 10'000'000; ///< handler budget unless set per actor
+  std::uint32_t arena_pool = 4; ///< retired arenas kept for reuse (NIC memory is a fixed pool)
 };
 
 /// What create_actor() needs.
@@ -252,6 +253,12 @@ private:
 
   std::mutex pump_mtx_; // one pump at a time; owns chan_
   peer_channel chan_;
+
+  [[nodiscard]] mmap_region take_region(std::uint64_t quota);
+  void give_region(mmap_region r);
+
+  std::mutex pool_mtx_; // protects pool_
+  std::vector<mmap_region> pool_; // retired arenas, reused before mmap
 
   mutable std::mutex mig_mtx_; // protects outgoing_ and records_
   std::deque<std::unique_ptr<internal::outgoing_migration>> outgoing_;
