@@ -10,8 +10,10 @@ namespace {
 
 std::uint64_t default_clock() noexcept { return fast_now_ns(); }
 
-policy_config with_cores(policy_config p) {
+policy_config engine_policy(const thread_config& c) {
+  policy_config p = c.policy;
   p.cores = std::max<std::uint32_t>(p.cores, 1);
+  p.migrate = p.migrate && static_cast<bool>(c.host_forward);
   return p;
 }
 
@@ -21,7 +23,7 @@ thread_engine::thread_engine(thread_config cfg, decision_sink* sink)
   : cfg_(std::move(cfg)), clock_(cfg_.clock ? cfg_.clock : &default_clock), user_sink_(sink),
     tun_(cfg_.initial), n_(std::max<std::uint32_t>(cfg_.policy.cores, 1)),
     lanes_(std::max<std::uint32_t>(cfg_.drr_lanes, 1)),
-    policy_(with_cores(cfg_.policy), tun_, *this), actors_(cfg_.policy.max_actors),
+    policy_(engine_policy(cfg_), tun_, *this), actors_(cfg_.policy.max_actors),
     drr_(cfg_.policy.max_actors * lanes_), fcfs_cores_(n_),
     cores_(std::make_unique<core_state[]>(n_)) {
   for (std::uint32_t c = 0; c < n_; ++c)
@@ -296,13 +298,11 @@ bool thread_engine::poll(std::uint32_t core) {
   const bool ran = step(core, last);
   if (!ran)
     flush(core); // idle: hand over statistics and completions
-  if (core == 0) {
-    // The tick check reuses the handler's end time: no extra clock read.
-    const std::uint64_t t = ran ? last : now();
-    watch(t);
-    if (t >= next_tick_.load(std::memory_order_relaxed))
-      manage();
-  }
+  // The checks reuse the handler's end time: no extra clock read.
+  const std::uint64_t t = ran ? last : now();
+  watch(core, t);
+  if (core == 0 && t >= next_tick_.load(std::memory_order_relaxed))
+    manage();
   return ran;
 }
 
@@ -338,23 +338,30 @@ void thread_engine::flush(std::uint32_t core) {
   finished(done);
 }
 
-// Core 0's watchdog for early downgrade: an FCFS request still running
-// past Tail_thresh downgrades its actor before it finishes.
-void thread_engine::watch(std::uint64_t now_ns) {
+// The watchdog for early downgrade, run by every core between requests on
+// the other cores: an FCFS request still running past Tail_thresh
+// downgrades its actor before it finishes.
+void thread_engine::watch(std::uint32_t self, std::uint64_t now_ns) {
   if (!cfg_.policy.early_downgrade || !cfg_.policy.regroup_actors)
     return;
   const std::uint64_t thresh = tun_.tail_thresh_ns();
-  for (std::uint32_t c = 1; c < n_; ++c) {
+  for (std::uint32_t c = 0; c < n_; ++c) {
+    if (c == self)
+      continue;
     core_state& cs = cores_[c];
     const std::uint64_t since = cs.running_since.load(std::memory_order_acquire);
-    if (since == 0 || since == cs.reported_since || now_ns <= since || now_ns - since <= thresh)
+    if (since == 0 || now_ns <= since || now_ns - since <= thresh)
+      continue;
+    std::uint64_t seen = cs.reported_since.load(std::memory_order_relaxed);
+    if (seen == since)
       continue;
     const std::uint32_t actor = cs.running_actor.load(std::memory_order_relaxed);
     // Seqlock-style re-check: the fence orders the actor read before it.
     std::atomic_thread_fence(std::memory_order_acquire);
     if (cs.running_since.load(std::memory_order_relaxed) != since)
       continue; // the core moved on meanwhile; the actor id may be newer
-    cs.reported_since = since;
+    if (!cs.reported_since.compare_exchange_strong(seen, since, std::memory_order_relaxed))
+      continue; // another core reports it
     std::lock_guard p{policy_mu_};
     policy_.on_overrun(actor, now_ns - since, now_ns);
   }
@@ -386,20 +393,16 @@ void thread_engine::worker(std::uint32_t core) {
   for (;;) {
     std::uint64_t last = 0;
     if (step(core, last)) {
-      if (core == 0) {
-        watch(last);
-        if (last >= next_tick_.load(std::memory_order_relaxed))
-          manage();
-      }
+      watch(core, last);
+      if (core == 0 && last >= next_tick_.load(std::memory_order_relaxed))
+        manage();
       continue;
     }
     flush(core);
-    if (core == 0) {
-      const std::uint64_t t = now();
-      watch(t);
-      if (t >= next_tick_.load(std::memory_order_relaxed))
-        manage();
-    }
+    const std::uint64_t t = now();
+    watch(core, t);
+    if (core == 0 && t >= next_tick_.load(std::memory_order_relaxed))
+      manage();
     std::unique_lock l{q_mu_};
     if (stopping_ && outstanding_.load() == 0)
       break;

@@ -197,7 +197,7 @@ TEST(thread_engine, misuse_is_reported_as_errors) {
   EXPECT_EQ(e.submit(make_work_item(0, h)).err().code(), ipipe::errc::closed);
 }
 
-TEST(thread_engine, core_0_downgrades_an_actor_whose_request_overruns_on_another_core) {
+TEST(thread_engine, another_core_downgrades_an_actor_whose_request_overruns) {
   thread_config c = cfg(2);
   c.clock = &manual_clock;
   thread_engine e{c};

@@ -38,7 +38,10 @@ struct thread_config {
 /// The hybrid scheduler on real threads: cores are std::threads, FCFS cores
 /// pull from one central queue, DRR cores serve per-actor mailboxes with
 /// deficit round robin, and core 0 also runs the management step of
-/// hybrid_policy once per decision window.
+/// hybrid_policy once per decision window. After each request every core
+/// also checks the others for an FCFS request running past Tail_thresh
+/// (early downgrade). Without host_forward there is nowhere to push, so
+/// push and pull are disabled.
 ///
 /// Decisions reach the caller's decision_sink after the engine applied the
 /// group and core changes; push and pull are requests: the runtime migrates
@@ -108,7 +111,7 @@ private:
     // time (0 = none) is published after the actor id.
     std::atomic<std::uint32_t> running_actor{0};
     std::atomic<std::uint64_t> running_since{0};
-    std::uint64_t reported_since = 0; // core 0 only: last overrun reported
+    std::atomic<std::uint64_t> reported_since{0}; // last overrun reported, by any watcher
   };
   struct actor_q {
     bool known = false;
@@ -132,7 +135,7 @@ private:
   void flush(std::uint32_t core);
   void worker(std::uint32_t core);
   void finished(std::uint64_t n);
-  void watch(std::uint64_t now_ns);
+  void watch(std::uint32_t self, std::uint64_t now_ns);
   std::uint64_t now() const noexcept { return clock_(); }
 
   thread_config cfg_;
