@@ -192,8 +192,7 @@ expected<void> attachment::doorbell(unsigned vec, std::uint32_t peer) {
 }
 
 int attachment::irq_fd(unsigned vec) const noexcept {
-  auto* self = const_cast<attachment*>(this);
-  std::lock_guard g{self->peers_lock_};
+  std::lock_guard g{peers_lock_};
   auto it = peers_.find(id_);
   if (it == peers_.end() || vec >= it->second.size())
     return -1;

@@ -12,6 +12,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 
 namespace ipipe::nic {
@@ -24,8 +25,9 @@ constexpr std::uint64_t make_tag(tag t, std::uint32_t v = 0) noexcept {
   return (std::uint64_t{static_cast<std::uint32_t>(t)} << 32) | v;
 }
 
-// The fallback poll of the admin queue and the heartbeat granularity.
-constexpr long tick_ns = 10'000'000;
+// The fallback poll of the admin queue and the heartbeat granularity: 10 ms,
+// or the heartbeat period if that is shorter.
+constexpr long max_tick_ns = 10'000'000;
 
 expected<void> watch(int ep, int fd, std::uint64_t t) {
   epoll_event ev{};
@@ -140,6 +142,7 @@ expected<void> emulator::run(int stop_fd) {
   unique_fd timer{::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)};
   if (!timer)
     return sys::last_error("timerfd_create");
+  const long tick_ns = std::min<long>(max_tick_ns, long{cfg_.fw.heartbeat_ms} * 1'000'000);
   itimerspec its{};
   its.it_interval.tv_nsec = tick_ns;
   its.it_value.tv_nsec = tick_ns;

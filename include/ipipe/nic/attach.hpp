@@ -123,7 +123,7 @@ private:
   unsigned vectors_ = 0;
   guarded_mapping bar2_;
   guarded_mapping host_;
-  std::mutex peers_lock_; // protects peers_
+  mutable std::mutex peers_lock_; // protects peers_
   std::map<std::uint32_t, std::vector<unique_fd>> peers_;
 
   std::mutex alloc_lock_; // protects free_
