@@ -19,9 +19,7 @@ userspace: $(BUILD)/build.ninja
 	ninja -C $(BUILD) -j $(JOBS)
 
 kmod:
-	@if [ -f kmod/Kbuild ]; then \
-		$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod W=1 modules; \
-	fi
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod W=1 modules
 
 # Every test: unit, ASan+UBSan, TSan and the VM suites. Ends with
 # "N passed, N failed".
@@ -41,17 +39,18 @@ vm-run: all
 	scripts/ipipe-run --vm
 
 install: all
-	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
-	@if [ -f kmod/ipipe.ko ]; then \
-		install -D -m 0644 kmod/ipipe.ko \
-			$(DESTDIR)/lib/modules/$(KVER)/updates/ipipe.ko; \
-	fi
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
+	install -D -m 0644 kmod/ipipe.ko $(DESTDIR)/lib/modules/$(KVER)/updates/ipipe.ko
+	install -D -m 0644 etc/udev/rules.d/60-ipipe.rules \
+		$(DESTDIR)/lib/udev/rules.d/60-ipipe.rules
+	install -D -m 0644 etc/modprobe.d/ipipe.conf \
+		$(DESTDIR)$(PREFIX)/share/doc/ipipe/modprobe.d/ipipe.conf
+	install -D -m 0644 uapi/linux/ipipe.h $(DESTDIR)$(PREFIX)/include/linux/ipipe.h
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan
-	@if [ -f kmod/Kbuild ] && [ -d $(KDIR) ]; then \
-		$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean; \
-	fi
+	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean; fi
 
 help:
 	@echo "make [all|check|vm-check|bench|run|vm-run|install|clean] [KVER=...]"
