@@ -315,7 +315,7 @@ TEST(migration, concurrent_requests_and_migrations_on_threads_lose_and_reorder_n
         n += rt.run_until_idle(1 + rng() % 4);
         if (rng() % 64 == 0)
           (void)rt.migrate(actors[rng() % actors.size()]);
-        if (n == 0 || rng() % 8 == 0)
+        if (n == 0)
           std::this_thread::yield();
       }
     };
@@ -330,8 +330,8 @@ TEST(migration, concurrent_requests_and_migrations_on_threads_lose_and_reorder_n
       const std::uint64_t q = ++seq[{a, s}];
       sent[req] = {a, s, q};
       (void)f.side(s).submit(counter_request(a, s, q, req));
-      if (rng() % 16 == 0)
-        std::this_thread::yield();
+      for (unsigned k = rng() % 256; k > 0; --k) // vary the interleaving
+        std::atomic_signal_fence(std::memory_order_seq_cst);
     }
     while (f.replies.size() < total)
       std::this_thread::yield();

@@ -154,6 +154,28 @@ TEST(runtime, a_request_runs_to_completion_and_its_reply_reaches_the_client) {
   EXPECT_EQ(info.objects, 5u);
 }
 
+TEST(runtime, the_uapi_actor_list_entry_carries_state_and_statistics) {
+  actor_info i;
+  i.id = 3;
+  i.type = "kv_memtable";
+  i.state = actor_state::quarantined;
+  i.location = IPIPE_LOC_HOST;
+  i.group = IPIPE_GROUP_DRR;
+  i.stats.requests = 4;
+  i.stats.exec_ns_sum = 400;        // mean 100
+  i.stats.exec_ns_sumsq = 4 * 10400; // variance 400, sigma 20
+  i.mailbox_len = 7;
+  auto u = to_uapi(i);
+  EXPECT_EQ(u.actor_id, 3u);
+  EXPECT_STREQ(u.type, "kv_memtable");
+  EXPECT_EQ(u.location, static_cast<std::uint32_t>(IPIPE_LOC_HOST));
+  EXPECT_EQ(u.group, static_cast<std::uint32_t>(IPIPE_GROUP_DRR));
+  EXPECT_EQ(u.flags, IPIPE_ACTOR_S_QUARANTINED);
+  EXPECT_EQ(u.mean_ns, 100u);
+  EXPECT_EQ(u.tail_ns, 160u);
+  EXPECT_EQ(u.mailbox_len, 7u);
+}
+
 TEST(runtime, execute_runs_a_message_directly_and_reports_its_time) {
   register_types();
   runtime rt;

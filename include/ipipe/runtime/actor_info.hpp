@@ -54,4 +54,8 @@ struct actor_info {
   actor_stats stats;                            ///< statistics
 };
 
+/// Returns `i` as the uapi's IPIPE_ADMIN_ACTOR_LIST entry: mean and tail
+/// (mean + 3 sigma) from the execution sums, state as IPIPE_ACTOR_S_* bits.
+[[nodiscard]] ipipe_actor_info to_uapi(const actor_info& i) noexcept;
+
 } // namespace ipipe::runtime
