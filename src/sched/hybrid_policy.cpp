@@ -52,12 +52,14 @@ void hybrid_policy::set_backlog(std::uint32_t actor, std::uint32_t len) noexcept
 }
 
 void hybrid_policy::on_complete(std::uint32_t actor, std::uint64_t exec_ns, std::uint64_t sojourn_ns,
-                                std::uint64_t now_ns) {
+                                std::uint64_t now_ns, std::optional<group> served) {
   if (!valid(actor))
     return;
   actor_state& a = actors_[actor];
   if (a.loc != location::nic)
     return; // host runs are not NIC statistics
+  if (served && *served != a.grp)
+    return; // a leftover from before the last group change
   a.stats.add(exec_ns);
   if (a.grp == group::fcfs) {
     fcfs_lat_sum_ += sojourn_ns;
@@ -98,19 +100,28 @@ void hybrid_policy::on_overrun(std::uint32_t actor, std::uint64_t elapsed_ns, st
 }
 
 // Eight times per window, look at the arrival rates of the window so far:
-// if the FCFS group needs to grow (a mix shift made an FCFS actor busy), it
-// grows now rather than at the window end. Shrinking still waits for
-// window ends.
+// if they would overload the FCFS group (a mix shift made an FCFS actor
+// busy), it grows now rather than at the window end. Only overload counts
+// here, not the 75% target, so the noise of a partial window cannot move
+// cores in steady state. Shrinking still waits for window ends.
 void hybrid_policy::check_growth(std::uint64_t now) {
   const std::uint64_t step = cfg_.window_ns / 8;
   if (now < last_check_ + step || now < window_start_ + step)
     return;
   last_check_ = now;
   const double span = static_cast<double>(now - window_start_);
-  for (auto& a : actors_)
-    if (a.present)
-      a.partial = static_cast<double>(a.arrivals) / span;
-  resize(now, false);
+  with_partial_ = true;
+  double fcfs_d = 0;
+  for (auto& a : actors_) {
+    if (!a.present)
+      continue;
+    a.partial = static_cast<double>(a.arrivals) / span;
+    if (a.loc == location::nic && a.grp == group::fcfs)
+      fcfs_d += demand(a);
+  }
+  if (fcfs_d > fcfs_cores_)
+    resize(now, false);
+  with_partial_ = false;
 }
 
 void hybrid_policy::change_group(actor_state& a, std::uint32_t id, group g, std::uint64_t now) {

@@ -286,3 +286,15 @@ TEST(hybrid_policy, without_early_downgrade_an_overrun_changes_nothing) {
   EXPECT_EQ(f.policy.group_of(1), group::fcfs);
   EXPECT_TRUE(f.log.entries().empty());
 }
+
+TEST(hybrid_policy, requests_queued_before_a_group_change_do_not_count_afterwards) {
+  fixture f;
+  f.run(1, 8, 100 * us, 100 * us);
+  ASSERT_EQ(f.policy.group_of(1), group::drr);
+  const auto n = f.policy.stats(1).total();
+  // A request that was already running on an FCFS core finishes now.
+  f.policy.on_complete(1, 100 * us, 100 * us, f.now, group::fcfs);
+  EXPECT_EQ(f.policy.stats(1).total(), n);
+  f.policy.on_complete(1, 100 * us, 100 * us, f.now, group::drr);
+  EXPECT_EQ(f.policy.stats(1).total(), n + 1);
+}

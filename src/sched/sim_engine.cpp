@@ -322,7 +322,8 @@ private:
     }
     complete(k.r, false);
     if (policy_)
-      policy_->on_complete(q.actor, q.service, now_ - q.arrival, now_);
+      policy_->on_complete(q.actor, q.service, now_ - q.arrival, now_,
+                           k.kind == work::drr ? group::drr : group::fcfs);
     if (k.kind != work::drr)
       return;
     const std::uint32_t a = q.actor;
@@ -359,12 +360,11 @@ private:
       push(now_ + cfg_.policy.window_ns, ev::tick, 0);
   }
 
-  void upgrade(std::uint32_t actor) {
-    // Queued requests go back to the head of the central queue in order.
-    auto& mb = actors_[actor].mailbox;
-    central_.insert(central_.begin(), mb.begin(), mb.end());
-    mb.clear();
-    drr_remove(actor);
+  void upgrade(std::uint32_t) {
+    // New requests go to the central queue from now on; those already in
+    // the mailbox drain through the DRR lanes. Moving them to the central
+    // queue would put the old, expensive requests that caused the
+    // downgrade on FCFS cores right after a mix shift.
   }
 
   void begin_migration(std::uint32_t actor, place dir) {

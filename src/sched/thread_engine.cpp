@@ -3,12 +3,23 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 
 namespace ipipe::sched {
 
 namespace {
 
 std::uint64_t default_clock() noexcept { return fast_now_ns(); }
+
+} // namespace
+
+std::uint64_t thread_cpu_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+namespace {
 
 policy_config engine_policy(const thread_config& c) {
   policy_config p = c.policy;
@@ -172,13 +183,9 @@ void thread_engine::on_decision(const decision& d) {
   }
   case decision_kind::upgrade: {
     std::lock_guard l{q_mu_};
-    actor_q& a = actors_[d.actor_id];
-    a.grp = group::fcfs;
-    // The mailbox goes back to the head of the central queue, in order.
-    central_.insert(central_.begin(), a.mailbox.begin(), a.mailbox.end());
-    a.mailbox.clear();
-    for (std::uint32_t i = 0; i < lanes_; ++i)
-      drr_.remove(d.actor_id * lanes_ + i);
+    // New items go to the central queue; the mailbox drains through the
+    // DRR lanes (see sim_engine: the queued items are the expensive ones).
+    actors_[d.actor_id].grp = group::fcfs;
     work_cv_.notify_all();
     break;
   }
@@ -260,13 +267,15 @@ bool thread_engine::step(std::uint32_t core, std::uint64_t& last) {
       cs.running_actor.store(t.item.actor_id, std::memory_order_relaxed);
       cs.running_since.store(start, std::memory_order_release);
     }
+    const std::uint64_t cpu0 = cfg_.exec_clock ? cfg_.exec_clock() : 0;
     t.item.fn(t.item.ctx, t.item.arg);
+    const std::uint64_t cpu1 = cfg_.exec_clock ? cfg_.exec_clock() : 0;
     if (!t.drr)
       cs.running_since.store(0, std::memory_order_relaxed);
     const std::uint64_t end = now();
     last = end;
-    const std::uint64_t exec = end - start;
-    cs.samples.push_back(sample{t.item.actor_id, exec, end - t.item.enqueue_ns});
+    const std::uint64_t exec = cfg_.exec_clock ? cpu1 - cpu0 : end - start;
+    cs.samples.push_back(sample{t.item.actor_id, t.drr, exec, end - t.item.enqueue_ns});
     ++cs.done;
     cs.executed.store(cs.executed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     bool again = false;
@@ -330,7 +339,7 @@ void thread_engine::flush(std::uint32_t core) {
     std::lock_guard p{policy_mu_};
     const std::uint64_t t = now();
     for (const auto& s : cs.samples)
-      policy_.on_complete(s.actor, s.exec_ns, s.sojourn_ns, t);
+      policy_.on_complete(s.actor, s.exec_ns, s.sojourn_ns, t, s.drr ? group::drr : group::fcfs);
     cs.samples.clear();
   }
   const std::uint64_t done = cs.done;
@@ -342,8 +351,8 @@ void thread_engine::flush(std::uint32_t core) {
 // the other cores: an FCFS request still running past Tail_thresh
 // downgrades its actor before it finishes.
 void thread_engine::watch(std::uint32_t self, std::uint64_t now_ns) {
-  if (!cfg_.policy.early_downgrade || !cfg_.policy.regroup_actors)
-    return;
+  if (!cfg_.policy.early_downgrade || !cfg_.policy.regroup_actors || cfg_.exec_clock)
+    return; // wall-clock overruns mean nothing when preemption is expected
   const std::uint64_t thresh = tun_.tail_thresh_ns();
   for (std::uint32_t c = 0; c < n_; ++c) {
     if (c == self)

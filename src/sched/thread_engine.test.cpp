@@ -150,7 +150,7 @@ TEST(thread_engine, algorithm_1_downgrades_a_slow_actor_from_measured_run_times)
   EXPECT_EQ(runs, 13);
 }
 
-TEST(thread_engine, an_upgrade_returns_the_mailbox_to_the_central_queue_in_order) {
+TEST(thread_engine, an_upgraded_actor_s_mailbox_still_drains_in_order) {
   thread_engine e{cfg(2)};
   ASSERT_TRUE(e.add_actor(0));
   ASSERT_TRUE(e.set_group(0, group::drr));
@@ -160,9 +160,13 @@ TEST(thread_engine, an_upgrade_returns_the_mailbox_to_the_central_queue_in_order
     ASSERT_TRUE(e.submit(make_work_item(0, h, i)));
   ASSERT_TRUE(e.set_group(0, group::fcfs));
   EXPECT_EQ(e.fcfs_cores(), 2u);
+  // With no DRR core left, the FCFS cores drain the mailbox.
   while (e.poll(0)) {
   }
   EXPECT_EQ(seen, (std::vector<std::uint64_t>{0, 1, 2, 3, 4}));
+  ASSERT_TRUE(e.submit(make_work_item(0, h, 5)));
+  EXPECT_TRUE(e.poll(1)) << "new items take the central queue";
+  EXPECT_EQ(seen.back(), 5u);
 }
 
 TEST(thread_engine, a_host_actor_s_items_are_forwarded_in_order) {

@@ -8,6 +8,7 @@
 #include <linux/ipipe.h>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace ipipe::sched {
@@ -89,9 +90,13 @@ public:
 
   /// Algorithm 1's bookkeeping after a NIC core ran one request of `actor`:
   /// `exec_ns` is the handler's run time, `sojourn_ns` arrival to
-  /// completion. May downgrade or upgrade the actor.
+  /// completion, `served` the group it was dispatched in (default: the
+  /// actor's current group). A request served in another group than the
+  /// actor's current one was queued before its last group change; it is
+  /// ignored, as it describes the actor's old behaviour. May downgrade or
+  /// upgrade the actor.
   void on_complete(std::uint32_t actor, std::uint64_t exec_ns, std::uint64_t sojourn_ns,
-                   std::uint64_t now_ns);
+                   std::uint64_t now_ns, std::optional<group> served = std::nullopt);
 
   /// Reports that a request of `actor` has been running for `elapsed_ns`
   /// on an FCFS core and has not finished: with early_downgrade, an
@@ -142,10 +147,12 @@ private:
     bool rate_seeded = false;
   };
 
-  // CPU demand in cores: arrival rate (the faster of the smoothed and the
-  // current window's) times current mean cost.
-  static double demand(const actor_state& a) noexcept {
-    return (a.rate > a.partial ? a.rate : a.partial) * static_cast<double>(a.stats.mean_ns());
+  // CPU demand in cores: arrival rate times current mean cost. The rate is
+  // the smoothed one, or during an in-window check the faster of that and
+  // the current window's.
+  double demand(const actor_state& a) const noexcept {
+    const double r = with_partial_ && a.partial > a.rate ? a.partial : a.rate;
+    return r * static_cast<double>(a.stats.mean_ns());
   }
   void check_growth(std::uint64_t now);
 
@@ -166,6 +173,7 @@ private:
   std::uint32_t fcfs_cores_;
   std::uint64_t window_start_ = 0;
   std::uint64_t last_check_ = 0;
+  bool with_partial_ = false;
   std::uint64_t fcfs_lat_sum_ = 0;
   std::uint64_t fcfs_lat_count_ = 0;
   std::uint64_t last_fcfs_mean_ = 0;

@@ -17,6 +17,10 @@
 
 namespace ipipe::sched {
 
+/// Returns the calling thread's CPU time in ns (CLOCK_THREAD_CPUTIME_ID):
+/// an exec_clock that OS preemption does not advance; costs a system call.
+[[nodiscard]] std::uint64_t thread_cpu_ns() noexcept;
+
 /// Configuration of a thread_engine.
 struct thread_config {
   /// Policy configuration; policy.cores is the number of core threads.
@@ -30,6 +34,10 @@ struct thread_config {
   std::uint32_t sample_batch = 32;
   /// Engine clock in ns (default fast_now_ns); tests substitute a manual clock.
   std::uint64_t (*clock)() noexcept = nullptr;
+  /// Clock for handler execution times only, e.g. thread_cpu_ns on a
+  /// time-shared host where OS preemption would count as execution; null
+  /// uses `clock`. When set, the wall-clock overrun watch is off.
+  std::uint64_t (*exec_clock)() noexcept = nullptr;
   /// Receives the items of actors located on the host (after the runtime
   /// called set_location(host)); without it such items are refused.
   std::function<void(const work_item&)> host_forward;
@@ -99,6 +107,7 @@ public:
 private:
   struct sample {
     std::uint32_t actor;
+    bool drr; // served by a DRR lane
     std::uint64_t exec_ns;
     std::uint64_t sojourn_ns;
   };
