@@ -276,7 +276,7 @@ TEST(bad_input, thousands_of_random_commands_fail_cleanly_and_touch_nothing) {
     default: return ~0ull - (rng() % 4096);
     }
   };
-  constexpr int total = 6000;
+  constexpr int total = 20000;
   int errors = 0;
   int sent = 0;
   while (sent < total) {
