@@ -1,6 +1,7 @@
 #include "test_actors.hpp"
 
 #include <ipipe/runtime/dmo_format.hpp>
+#include <ipipe/common/ring.hpp>
 #include <ipipe/runtime/runtime.hpp>
 
 #include <gtest/gtest.h>
@@ -204,6 +205,50 @@ TEST(migration, requests_queued_or_arriving_during_a_migration_run_once_in_order
   EXPECT_EQ(f.nic.info(a)->stats.requests, 0u);
 }
 
+TEST(migration, a_receiver_without_memory_refuses_and_the_sender_resumes_the_actor_in_order) {
+  pair_fixture f;
+  runtime small_host{{.side = IPIPE_LOC_HOST, .mem_limit = 64 << 10}};
+  // Rewire: the fixture's host is replaced by one that cannot hold 1 MiB.
+  auto rings = peer_rings::create(*msg_ring_geometry::make(8, 8224),
+                                  *msg_ring_geometry::make(8, 16384))
+                 .value();
+  runtime nic{{.side = IPIPE_LOC_NIC}};
+  ASSERT_TRUE(nic.attach_peer(rings.nic_end()));
+  ASSERT_TRUE(small_host.attach_peer(rings.host_end()));
+  nic.set_client_sink(f.replies.sink());
+  small_host.set_client_sink(f.replies.sink());
+  const actor_id a = *nic.create_actor({.type = "t_counter", .mem_quota = 1 << 20});
+  ASSERT_TRUE(small_host.add_remote(a, "t_counter"));
+  std::map<std::uint64_t, sent_req> sent;
+  std::uint64_t req = 0, nic_seq = 0, host_seq = 0;
+  for (int i = 0; i < 3; ++i) {
+    sent[++req] = {a, 0, ++nic_seq};
+    (void)nic.submit(counter_request(a, 0, nic_seq, req));
+  }
+  ASSERT_TRUE(nic.migrate(a));
+  for (int round = 0; round < 50; ++round) {
+    sent[++req] = {a, 0, ++nic_seq};
+    (void)nic.submit(counter_request(a, 0, nic_seq, req));
+    sent[++req] = {a, 1, ++host_seq};
+    (void)small_host.submit(counter_request(a, 1, host_seq, req));
+    nic.pump();
+    small_host.pump();
+    nic.run_until_idle(1);
+  }
+  for (int i = 0; i < 1000; ++i) {
+    nic.pump();
+    small_host.pump();
+    nic.run_until_idle();
+  }
+  EXPECT_EQ(nic.stats().migrations_refused, 1u);
+  EXPECT_EQ(nic.stats().migrations_out, 0u);
+  EXPECT_EQ(nic.info(a)->state, actor_state::local);
+  EXPECT_EQ(small_host.info(a)->state, actor_state::remote);
+  EXPECT_TRUE(nic.quiet());
+  ASSERT_EQ(f.replies.size(), sent.size());
+  check_replies(f.replies.copy(), sent);
+}
+
 TEST(migration, migrating_twice_or_from_the_wrong_side_is_refused) {
   pair_fixture f;
   const actor_id a = f.add_counter();
@@ -242,6 +287,79 @@ TEST(migration, garbage_on_the_migration_ring_is_counted_and_changes_nothing) {
   (void)f.nic.submit(counter_request(a, 0, 1, 1));
   f.nic.run_until_idle();
   check_replies(f.replies.copy(), {{1, {a, 0, 1}}});
+}
+
+namespace {
+// A bulk copier that counts what it moves, standing in for the DMA engine.
+class counting_copier final : public bulk_copier {
+public:
+  void copy(std::span<std::byte> dst, std::span<const std::byte> src) override {
+    ASSERT_EQ(dst.size(), src.size());
+    bytes += src.size();
+    if (!src.empty())
+      std::memcpy(dst.data(), src.data(), src.size());
+  }
+  std::uint64_t bytes = 0;
+};
+} // namespace
+
+TEST(migration, object_bytes_move_through_the_bulk_copier_on_both_sides) {
+  pair_fixture f;
+  counting_copier nic_dma, host_copy;
+  f.nic.set_bulk_copier(&nic_dma);
+  f.host.set_bulk_copier(&host_copy);
+  const actor_id a = f.add_counter();
+  ASSERT_TRUE(f.nic.migrate(a));
+  f.settle();
+  const std::uint64_t bytes = f.nic.migrations().at(0).bytes;
+  EXPECT_EQ(nic_dma.bytes, bytes) << "the sender must fill slots through the copier";
+  EXPECT_EQ(host_copy.bytes, bytes) << "the receiver must empty slots through the copier";
+  (void)f.nic.submit(counter_request(a, 0, 1, 1));
+  f.settle();
+  check_replies(f.replies.copy(), {{1, {a, 0, 1}}});
+}
+
+TEST(migration, hostile_descriptors_on_the_message_ring_are_counted_and_never_delivered) {
+  register_test_types();
+  auto msg = *msg_ring_geometry::make(8, 8224);
+  auto mig = *msg_ring_geometry::make(8, 16384);
+  auto in = msg_ring_buffer::create(msg).value();
+  auto out = msg_ring_buffer::create(msg).value();
+  auto mig_in = msg_ring_buffer::create(mig).value();
+  auto mig_out = msg_ring_buffer::create(mig).value();
+  runtime nic{{.side = IPIPE_LOC_NIC}};
+  ASSERT_TRUE(nic.attach_peer({msg_ring_producer{out.base(), msg}, msg_ring_consumer{in.base(), msg},
+                               msg_ring_producer{mig_out.base(), mig},
+                               msg_ring_consumer{mig_in.base(), mig}}));
+  const actor_id a = *nic.create_actor({.type = "t_counter"});
+
+  // The peer writes one good message into slot 0, then publishes
+  // descriptors that point past the payload area, wrap, or lie about the
+  // length, and finally one for the good message.
+  const message good = counter_request(a, 1, 1, 1);
+  auto* area = static_cast<std::byte*>(in.base()) + msg.data_off();
+  ipipe_msg_hdr h = good.hdr;
+  std::memcpy(area, &h, sizeof(h));
+  std::memcpy(area + sizeof(h), good.payload.data(), good.payload.size());
+  ring_producer<ipipe_ring_desc> raw{ring_view<ipipe_ring_desc>{in.base(), msg.entries}};
+  const std::uint32_t len = static_cast<std::uint32_t>(sizeof(h) + good.payload.size());
+  for (auto [off, l] : {std::pair<std::uint64_t, std::uint32_t>{msg.area_bytes(), len},
+                        {~0ULL - 8, len},
+                        {0, len + 8},
+                        {0, 8}}) {
+    ipipe_ring_desc d{};
+    d.off = off;
+    d.len = l;
+    ASSERT_TRUE(raw.push(d));
+  }
+  ipipe_ring_desc d{};
+  d.len = len;
+  ASSERT_TRUE(raw.push(d));
+  raw.publish();
+
+  nic.pump();
+  EXPECT_EQ(nic.stats().peer_bad_desc, 4u);
+  EXPECT_EQ(nic.mailbox_size(a), 1u) << "the good message must still arrive, once";
 }
 
 // A seeded driver interleaves requests entering at either side, ring

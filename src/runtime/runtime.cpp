@@ -524,6 +524,7 @@ runtime_stats runtime::stats() const {
   s.peer_protocol = ctr_.peer_protocol;
   s.migrations_out = ctr_.migrations_out;
   s.migrations_in = ctr_.migrations_in;
+  s.migrations_refused = ctr_.migrations_refused;
   return s;
 }
 

@@ -322,6 +322,36 @@ void runtime::mig_ack(const ipipe_msg_hdr& h, bool fence) {
   outgoing_.erase(it);
 }
 
+void runtime::mig_refused(const ipipe_msg_hdr& h) {
+  std::vector<actor_id> ready;
+  {
+    std::lock_guard ml(mig_mtx_);
+    auto it = std::find_if(outgoing_.begin(), outgoing_.end(),
+                           [&](const auto& o) { return o->e->id == h.dst_actor; });
+    // A refusal answers BEGIN, so it finds the stream sending objects or
+    // waiting for a fence that will never come.
+    if (it == outgoing_.end() || ((*it)->ph != phase::objects && (*it)->ph != phase::fence)) {
+      ++ctr_.peer_protocol;
+      return;
+    }
+    actor_entry& e = *(*it)->e;
+    {
+      std::lock_guard lk(e.m);
+      // Nothing ran meanwhile and nothing left: the buffer, in order, is
+      // the mailbox again.
+      e.state = actor_state::local;
+      for (auto& m : e.held)
+        e.mailbox.push_back(std::move(m));
+      e.held.clear();
+      ready.assign(e.mailbox.size(), e.id);
+      e.idle.notify_all();
+    }
+    outgoing_.erase(it);
+  }
+  ++ctr_.migrations_refused;
+  notify_ready(ready);
+}
+
 // -- incoming --------------------------------------------------------------------------
 
 std::size_t runtime::pump_in_msgs() {
@@ -361,6 +391,8 @@ std::size_t runtime::pump_in_mig() {
     case IPIPE_MSG_MIG_ACK:
       if (h.req_id == static_cast<std::uint64_t>(wire::ack_stage::takeover))
         mig_ack(h, false);
+      else if (h.req_id == static_cast<std::uint64_t>(wire::ack_stage::refused))
+        mig_refused(h);
       else
         ++ctr_.peer_protocol;
       break;
@@ -373,10 +405,19 @@ std::size_t runtime::pump_in_mig() {
   return n;
 }
 
+void runtime::refuse(actor_id id) {
+  ++ctr_.peer_protocol;
+  std::lock_guard l(peer_mtx_);
+  mig_ctrl_.push_back(message::make(IPIPE_MSG_MIG_ACK, id, 0,
+                                    static_cast<std::uint64_t>(wire::ack_stage::refused)));
+}
+
+// Every check that can fail happens here, before anything is changed, so a
+// receiver that cannot take the actor refuses it and the sender resumes it.
 void runtime::mig_begin(const ipipe_msg_hdr& h, std::span<const std::byte> p) {
   wire::mig_begin b{};
   if (p.size() != sizeof(b)) {
-    ++ctr_.peer_protocol;
+    refuse(h.dst_actor);
     return;
   }
   std::memcpy(&b, p.data(), sizeof(b));
@@ -384,20 +425,22 @@ void runtime::mig_begin(const ipipe_msg_hdr& h, std::span<const std::byte> p) {
   const std::string type{b.type};
   if (b.image.owner != h.dst_actor || h.dst_actor == 0 || b.image.magic != wire::dmo_image_magic ||
       b.image.version != wire::dmo_image_version || !actor_registry::contains(type)) {
-    ++ctr_.peer_protocol;
+    refuse(h.dst_actor);
     return;
   }
   entry_ptr e;
   {
     std::unique_lock l(table_mtx_);
     if (b.image.quota > cfg_.mem_limit - quota_total_) {
-      ++ctr_.peer_protocol;
+      l.unlock();
+      refuse(h.dst_actor);
       return;
     }
     auto it = table_.find(h.dst_actor);
     if (it == table_.end()) {
       if (table_.size() >= cfg_.max_actors) {
-        ++ctr_.peer_protocol;
+        l.unlock();
+        refuse(h.dst_actor);
         return;
       }
       e = std::make_shared<actor_entry>();
@@ -413,9 +456,11 @@ void runtime::mig_begin(const ipipe_msg_hdr& h, std::span<const std::byte> p) {
   std::unique_lock lk(e->m);
   if (e->state != actor_state::remote || e->type != type || !st) {
     lk.unlock(); // never take table_mtx_ under an entry lock
-    std::unique_lock l(table_mtx_);
-    quota_total_ -= b.image.quota;
-    ++ctr_.peer_protocol;
+    {
+      std::unique_lock l(table_mtx_);
+      quota_total_ -= b.image.quota;
+    }
+    refuse(h.dst_actor);
     return;
   }
   e->state = actor_state::incoming;

@@ -67,6 +67,10 @@ enum class ack_stage : std::uint64_t {
   /// The destination rebuilt the actor and runs it now: sent on the
   /// migration ring.
   takeover = 2,
+  /// The destination cannot take the actor (unknown type, no memory, not
+  /// in a state to receive it): sent on the migration ring in answer to
+  /// MIG_BEGIN; the sender resumes the actor itself.
+  refused = 3,
 };
 
 /// IPIPE_MSG_ERROR payload.

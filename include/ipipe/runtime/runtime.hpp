@@ -82,6 +82,7 @@ struct runtime_stats {
   std::uint64_t peer_protocol = 0;  ///< valid messages that broke the protocol
   std::uint64_t migrations_out = 0; ///< completed outgoing migrations
   std::uint64_t migrations_in = 0;  ///< completed incoming migrations
+  std::uint64_t migrations_refused = 0; ///< outgoing migrations the peer refused
 };
 
 /// One side's actor runtime: the actor table, the actors' DMO memory, the
@@ -230,6 +231,8 @@ private:
   void mig_request(const ipipe_msg_hdr& h, std::span<const std::byte> p);
   void mig_end(const ipipe_msg_hdr& h);
   void mig_ack(const ipipe_msg_hdr& h, bool fence);
+  void mig_refused(const ipipe_msg_hdr& h);
+  void refuse(actor_id id);
 
   runtime_config cfg_;
   event_sink* events_ = nullptr;
@@ -266,7 +269,8 @@ private:
 
   struct counters {
     std::atomic<std::uint64_t> executed{0}, rejected{0}, forwarded{0}, buffered{0}, killed{0},
-      peer_bad_desc{0}, peer_protocol{0}, migrations_out{0}, migrations_in{0};
+      peer_bad_desc{0}, peer_protocol{0}, migrations_out{0}, migrations_in{0},
+      migrations_refused{0};
   };
   counters ctr_;
   std::atomic<std::uint32_t> peer_max_payload_{0}; // msg ring payload limit, set at attach
