@@ -227,3 +227,29 @@ TEST(thread_engine, another_core_downgrades_an_actor_whose_request_overruns) {
   release = true;
   core1.join();
 }
+
+namespace {
+std::atomic<std::uint64_t> cpu_now{1};
+std::uint64_t manual_cpu() noexcept { return cpu_now.load(); }
+} // namespace
+
+TEST(thread_engine, an_exec_clock_keeps_preemption_out_of_the_statistics) {
+  thread_config c = cfg(2);
+  c.clock = &manual_clock;
+  c.exec_clock = &manual_cpu;
+  c.sample_batch = 1;
+  decision_log log;
+  thread_engine e{c, &log};
+  ASSERT_TRUE(e.add_actor(1));
+  // Each run takes 100 us of wall time but only 5 us of CPU time, as if
+  // the OS had preempted the handler.
+  auto preempted = [](std::uint64_t) {
+    manual_now += 100'000;
+    cpu_now += 5'000;
+  };
+  for (int i = 0; i < 64; ++i)
+    ASSERT_TRUE(e.submit(make_work_item(1, preempted)));
+  e.drain();
+  EXPECT_EQ(e.group_of(1), group::fcfs);
+  EXPECT_EQ(log.count(decision_kind::downgrade), 0u);
+}
