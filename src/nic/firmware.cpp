@@ -21,6 +21,7 @@ T load(T& field) noexcept {
 }
 
 constexpr std::uint64_t admin_sq_event_id = 0xffffffffu; // FW_ERROR arg1 for the admin SQ
+constexpr std::uint64_t irq_moderation_ns = 20'000;      // admin CQ interrupt spacing
 
 ipipe_params default_params() noexcept {
   ipipe_params p{};
@@ -220,7 +221,8 @@ void firmware::service_admin() {
   }
   if (hang_ || sq_broken_)
     return;
-  bool posted = false;
+  bool unsignalled = false;
+  std::uint64_t last_irq = monotonic_ns();
   ipipe_admin_cmd cmd;
   // Drain to empty, but only take a command when its completion has room:
   // the host's CQ consumer index is what throttles us.
@@ -242,12 +244,21 @@ void firmware::service_admin() {
     if (!cq_.push(cqe))
       break;
     cq_.publish();
-    posted = true;
+    unsignalled = true;
+    // Interrupt moderation: one MSI-X per burst of quick commands, but a
+    // long drain (big DMAs) signals as it goes so the host can reap and
+    // refill while we keep working.
+    const std::uint64_t now = monotonic_ns();
+    if (now - last_irq >= irq_moderation_ns) {
+      raise(IPIPE_VEC_ADMIN);
+      last_irq = now;
+      unsignalled = false;
+    }
     if (hang_)
       break;
   }
   sq_broken_check();
-  if (posted)
+  if (unsignalled)
     raise(IPIPE_VEC_ADMIN);
 }
 
