@@ -202,8 +202,13 @@ TEST(direct_attach, stats_count_commands_errors_and_dma_bytes) {
   EXPECT_EQ(s.admin_errors, 1u);
   EXPECT_EQ(s.dma_cmds, 1u);
   EXPECT_EQ(s.dma_bytes, 65536u);
-  EXPECT_GE(s.doorbells, 3u);
   EXPECT_GE(s.irqs_raised, 2u);
+  // The fallback poll may serve a command before its doorbell is read, so
+  // the doorbell count catches up a little later; coalesced ones count too.
+  auto& doorbells = nic.emu().fw().counters().doorbells;
+  for (int i = 0; i < 1000 && doorbells.load() < 3; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_GE(doorbells.load(), 3u);
 }
 
 TEST(direct_attach, a_reset_command_drops_actors_and_bumps_the_reset_count) {
