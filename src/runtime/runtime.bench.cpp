@@ -22,6 +22,21 @@ namespace {
 constexpr std::uint32_t msg_bytes = 64;   // payload bytes per message
 constexpr std::uint64_t per_iter = 1 << 20; // messages per benchmark iteration
 
+// Spins while the other side is merely slower; yields after a while, in
+// case it was descheduled (the two cores are shared with other work).
+void backoff(bool stuck, unsigned& idle) {
+  if (!stuck) {
+    idle = 0;
+    return;
+  }
+  if (++idle < 256) {
+    __builtin_ia32_pause();
+    return;
+  }
+  idle = 0;
+  std::this_thread::yield();
+}
+
 // One producer thread posts batches of 64-byte messages; this thread
 // consumes them (copying each payload out, as a real consumer must).
 void ring_64B(benchmark::State& state) {
@@ -36,6 +51,7 @@ void ring_64B(benchmark::State& state) {
       h.type = IPIPE_MSG_REQUEST;
       h.dst_actor = 1;
       std::uint64_t sent = 0;
+      unsigned idle = 0;
       while (sent < per_iter) {
         std::uint32_t n = 0;
         while (n < batch && sent < per_iter) {
@@ -46,13 +62,13 @@ void ring_64B(benchmark::State& state) {
           ++sent;
         }
         p.publish();
-        if (n == 0) // full: let the consumer have the core on a busy machine
-          std::this_thread::yield();
+        backoff(n == 0, idle);
       }
     });
     rt::msg_ring_consumer c{buf.base(), g};
     std::byte sink[msg_bytes];
     std::uint64_t got = 0;
+    unsigned idle = 0;
     ipipe_msg_hdr h{};
     std::span<const std::byte> payload;
     while (got < per_iter) {
@@ -64,8 +80,7 @@ void ring_64B(benchmark::State& state) {
       }
       got += n;
       c.release();
-      if (n == 0) // empty: same
-        std::this_thread::yield();
+      backoff(n == 0, idle);
     }
     producer.join();
     if (c.bad_descriptors() != 0)
