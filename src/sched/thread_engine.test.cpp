@@ -253,3 +253,30 @@ TEST(thread_engine, an_exec_clock_keeps_preemption_out_of_the_statistics) {
   EXPECT_EQ(e.group_of(1), group::fcfs);
   EXPECT_EQ(log.count(decision_kind::downgrade), 0u);
 }
+
+TEST(thread_engine, several_drr_lanes_serve_one_actor_on_several_cores_exactly_once) {
+  thread_config c = cfg(3);
+  c.drr_lanes = 3;
+  c.policy.regroup_actors = false;
+  thread_engine e{c};
+  ASSERT_TRUE(e.add_actor(0));
+  ASSERT_TRUE(e.set_group(0, group::drr));
+  std::atomic<int> inside{0};
+  std::atomic<int> most{0};
+  std::atomic<int> ran{0};
+  auto h = [&](std::uint64_t) {
+    const int now_in = inside.fetch_add(1) + 1;
+    int seen = most.load();
+    while (now_in > seen && !most.compare_exchange_weak(seen, now_in)) {
+    }
+    std::this_thread::yield(); // give the other lanes a chance to overlap
+    inside.fetch_sub(1);
+    ran.fetch_add(1);
+  };
+  ASSERT_TRUE(e.start());
+  for (int i = 0; i < 3000; ++i)
+    ASSERT_TRUE(e.submit(make_work_item(0, h)));
+  e.stop();
+  EXPECT_EQ(ran.load(), 3000);
+  EXPECT_LE(most.load(), 3) << "never more lanes than configured";
+}

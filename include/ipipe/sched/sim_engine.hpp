@@ -74,10 +74,13 @@ struct sim_config {
 
 /// Outcome of one request.
 struct request_record {
+  /// Arrival time in virtual ns.
   std::uint64_t arrival_ns = 0;
   /// Arrival to completion (censored at the end time when unfinished).
   std::uint64_t latency_ns = 0;
+  /// Execution time on a NIC core.
   std::uint64_t service_ns = 0;
+  /// Destination actor.
   std::uint32_t actor = 0;
   /// Served by the host.
   bool host = false;
@@ -89,10 +92,13 @@ struct request_record {
 
 /// Which records a statistic covers.
 struct record_filter {
+  /// Only requests arriving at or after this time.
   std::uint64_t from_ns = 0;
+  /// Only requests arriving before this time.
   std::uint64_t to_ns = std::numeric_limits<std::uint64_t>::max();
   /// Only requests with service_ns <= short_ns.
   bool short_only = false;
+  /// The short/long boundary for short_only.
   std::uint64_t short_ns = 10'000;
 };
 
@@ -104,8 +110,9 @@ struct sim_result {
   std::vector<decision> decisions;
   /// Virtual time at which the run stopped.
   std::uint64_t end_ns = 0;
-  /// Requests executed on the NIC and on the host.
+  /// Requests executed on the NIC.
   std::uint64_t nic_done = 0;
+  /// Requests executed on the host.
   std::uint64_t host_done = 0;
 
   /// Returns the q-quantile (0..1) of latency / service over `f`, 0 if empty.

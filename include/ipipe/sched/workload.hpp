@@ -18,9 +18,13 @@ struct service_dist {
     /// b_ns with probability b_ppm per million, else a_ns.
     bimodal,
   };
+  /// Which distribution.
   kind shape = kind::fixed;
+  /// The fixed value, the exponential mean, or the bimodal common value.
   std::uint64_t a_ns = 1000;
+  /// The bimodal rare value.
   std::uint64_t b_ns = 0;
+  /// The bimodal probability of b_ns, per million.
   std::uint32_t b_ppm = 0;
 
   /// Returns a fixed distribution of `ns`.
@@ -78,8 +82,11 @@ struct workload {
 
 /// One request of a scripted trace: when it arrives, for whom, how long it runs.
 struct scripted_request {
+  /// Arrival time in virtual ns.
   std::uint64_t arrival_ns = 0;
+  /// Destination actor.
   std::uint32_t actor = 0;
+  /// Execution time on a NIC core.
   std::uint64_t service_ns = 0;
 };
 
