@@ -168,6 +168,137 @@ cross_result cross_check(std::uint64_t duration_ns, double load) {
   return out;
 }
 
+// The policy table: every policy on every workload, in two worker threads.
+// The runs are independent and each is deterministic, so the figures do
+// not depend on the interleaving.
+std::vector<job> run_table(double scale, std::uint64_t shift_at) {
+  const std::vector<std::pair<workload, std::uint64_t>> workloads{
+    {sbim2(), static_cast<std::uint64_t>(100 * ms * scale)},
+    {disp2(), static_cast<std::uint64_t>(1000 * ms * scale)},
+    {shifting_mix(shift_at), static_cast<std::uint64_t>(100 * ms * scale)}};
+  const discipline policies[] = {discipline::c_fcfs, discipline::d_fcfs, discipline::drr_only,
+                                 discipline::ps,     discipline::darc,   discipline::hybrid};
+  std::vector<job> jobs;
+  for (const auto& [w, duration] : workloads)
+    for (auto d : policies) {
+      study_options o;
+      o.duration_ns = duration;
+      jobs.push_back(job{w, d, o, 0, {}});
+    }
+  std::size_t next = 0;
+  std::mutex mu;
+  auto worker = [&] {
+    for (;;) {
+      std::size_t k;
+      {
+        std::lock_guard l{mu};
+        if (next == jobs.size())
+          return;
+        k = next++;
+      }
+      run_job(jobs[k]);
+    }
+  };
+  auto other = std::async(std::launch::async, worker);
+  worker();
+  other.get();
+
+  std::printf("%-8s %-8s %9s %22s %20s\n", "workload", "policy", "max load", "short p99.9 @0.8 (us)",
+              "p99.9 slowdown @0.8");
+  for (const auto& j : jobs) {
+    const study_point* at08 = nullptr;
+    for (const auto& p : j.curve)
+      if (p.load > 0.79 && p.load < 0.81)
+        at08 = &p;
+    std::printf("%-8s %-8s %9.3f %22.1f %20.1f\n", j.w.name.c_str(), to_string(j.d), j.best,
+                at08 ? at08->short_p999_ns / 1e3 : 0.0, at08 ? at08->p999_slowdown : 0.0);
+  }
+  return jobs;
+}
+
+// Adaptivity: the hybrid after the mix shift, at 0.8 load. Returns the
+// p99.9 slowdown of each 1 ms bin (by arrival) after the shift.
+std::vector<double> run_shift(double scale, std::uint64_t shift_at) {
+  const auto duration = static_cast<std::uint64_t>(100 * ms * scale);
+  const sim_result r = sim_engine{config_for(discipline::hybrid)}.run(shifting_mix(shift_at), 0.8, duration);
+  std::vector<double> bins;
+  std::uint64_t recovered = 0;
+  for (std::uint64_t t = shift_at; t + ms <= duration; t += ms) {
+    record_filter f;
+    f.from_ns = t;
+    f.to_ns = t + ms;
+    bins.push_back(r.slowdown_quantile(0.999, f));
+    if (bins.back() > 10)
+      recovered = t + ms - shift_at;
+  }
+  std::size_t changes = 0;
+  for (const auto& d : r.decisions)
+    if (d.at_ns >= shift_at && (d.kind == decision_kind::downgrade || d.kind == decision_kind::upgrade))
+      ++changes;
+  std::printf("\nShift (hybrid, 0.8 load): p99.9 slowdown per 1 ms bin back <= 10 after %.1f ms; "
+              "%zu group changes after the shift\n",
+              recovered / 1e6, changes);
+  return bins;
+}
+
+// Overload: offered load above NIC capacity, with and without a host.
+void run_overload(double scale) {
+  std::printf("\nOverload (hybrid, SBIM2, 16 host cores at 2x NIC speed): p99.9 slowdown\n");
+  std::printf("%-6s %12s %12s %8s %14s %14s\n", "load", "short/host", "all/host", "pushes", "short/no-host",
+              "all/no-host");
+  for (double load : {1.0, 1.25, 1.5}) {
+    sim_config with = config_for(discipline::hybrid);
+    with.host_cores = 16;
+    const sim_config without = config_for(discipline::hybrid);
+    const auto dur = static_cast<std::uint64_t>(100 * ms * scale);
+    const sim_result a = sim_engine{with}.run(sbim2(), load, dur);
+    const sim_result b = sim_engine{without}.run(sbim2(), load, dur);
+    record_filter all;
+    all.from_ns = dur / 5;
+    record_filter shorts = all;
+    shorts.short_only = true;
+    std::printf("%-6.2f %12.1f %12.1f %8zu %14.1f %14.1f\n", load, a.slowdown_quantile(0.999, shorts),
+                a.slowdown_quantile(0.999, all), a.count(decision_kind::push_to_host),
+                b.slowdown_quantile(0.999, shorts), b.slowdown_quantile(0.999, all));
+  }
+}
+
+// Cross-check against real threads on this machine's core count.
+void run_cross(double scale) {
+  const cross_result x = cross_check(static_cast<std::uint64_t>(2'000 * ms * scale), 0.4);
+  std::printf("\nCross-check, 2 cores, SBIM2 x20 (10 us / 10 ms) at 0.4 load, %zu requests, same trace "
+              "(slowdowns):\n",
+              x.requests);
+  std::printf("%-13s %9s %9s %10s %10s %11s %14s\n", "engine", "short p50", "short p99", "short p99.9",
+              "all p99.9", "downgrades", "first at (ms)");
+  std::printf("%-13s %9.2f %9.2f %10.2f %10.2f %11zu %14.1f\n", "simulation", x.sim_short_p50, x.sim_short_p99,
+              x.sim_short, x.sim_all, x.sim_downgrades, x.sim_first / 1e6);
+  std::printf("%-13s %9.2f %9.2f %10.2f %10.2f %11zu %14.1f\n", "real threads", x.real_short_p50,
+              x.real_short_p99, x.real_short, x.real_all, x.real_downgrades, x.real_first / 1e6);
+  for (std::size_t i = 0; i < x.real_log.size() && i < 8; ++i) {
+    decision d = x.real_log[i];
+    d.at_ns -= std::min(d.at_ns, x.real_t0);
+    std::printf("  real: %s\n", to_string(d).c_str());
+  }
+}
+
+void write_csv(const std::string& dir, const std::vector<job>& jobs, const std::vector<double>& bins) {
+  if (FILE* out = std::fopen((dir + "/curves.csv").c_str(), "w")) {
+    std::fprintf(out, "workload,policy,load,p999_slowdown,short_p999_ns\n");
+    for (const auto& j : jobs)
+      for (const auto& p : j.curve)
+        std::fprintf(out, "%s,%s,%.3f,%.4f,%llu\n", j.w.name.c_str(), to_string(j.d), p.load, p.p999_slowdown,
+                     static_cast<unsigned long long>(p.short_p999_ns));
+    std::fclose(out);
+  }
+  if (FILE* out = std::fopen((dir + "/shift.csv").c_str(), "w")) {
+    std::fprintf(out, "ms_after_shift,p999_slowdown\n");
+    for (std::size_t i = 0; i < bins.size(); ++i)
+      std::fprintf(out, "%zu,%.4f\n", i, bins[i]);
+    std::fclose(out);
+  }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -188,139 +319,17 @@ int main(int argc, char** argv) {
   }
   const auto t0 = std::chrono::steady_clock::now();
   const double scale = quick ? 0.25 : 1.0;
-  const std::uint64_t shift_at = static_cast<std::uint64_t>(50 * ms * scale);
-  struct wl {
-    workload w;
-    std::uint64_t duration;
-  };
-  const std::vector<wl> workloads{{sbim2(), static_cast<std::uint64_t>(100 * ms * scale)},
-                                  {disp2(), static_cast<std::uint64_t>(1000 * ms * scale)},
-                                  {shifting_mix(shift_at), static_cast<std::uint64_t>(100 * ms * scale)}};
-  const discipline policies[] = {discipline::c_fcfs, discipline::d_fcfs, discipline::drr_only,
-                                 discipline::ps,     discipline::darc,   discipline::hybrid};
-  std::vector<job> jobs;
-  for (const auto& w : workloads)
-    if (!cross_only)
-    for (auto d : policies) {
-      study_options o;
-      o.duration_ns = w.duration;
-      jobs.push_back(job{w.w, d, o, 0, {}});
-    }
-  // Two workers: the runs are independent and each is deterministic, so
-  // the figures do not depend on the interleaving.
-  std::size_t next = 0;
-  std::mutex mu;
-  auto worker = [&] {
-    for (;;) {
-      std::size_t k;
-      {
-        std::lock_guard l{mu};
-        if (next == jobs.size())
-          return;
-        k = next++;
-      }
-      run_job(jobs[k]);
-    }
-  };
-  auto f = std::async(std::launch::async, worker);
-  worker();
-  f.get();
-  std::vector<double> bins;
-  if (cross_only)
-    goto cross;
-  {
-
-  std::printf("Scheduler study: 14 NIC cores, open-loop Poisson, SLO p99.9 slowdown <= 10%s\n",
-              quick ? " (quick)" : "");
-  std::printf("%-7s %-8s %9s %22s %20s\n", "load", "policy", "max load", "short p99.9 @0.8 (us)",
-              "p99.9 slowdown @0.8");
-  for (const auto& j : jobs) {
-    const study_point* at08 = nullptr;
-    for (const auto& p : j.curve)
-      if (p.load > 0.79 && p.load < 0.81)
-        at08 = &p;
-    std::printf("%-7s %-8s %9.3f %22.1f %20.1f\n", j.w.name.c_str(), to_string(j.d), j.best,
-                at08 ? at08->short_p999_ns / 1e3 : 0.0, at08 ? at08->p999_slowdown : 0.0);
+  const auto shift_at = static_cast<std::uint64_t>(50 * ms * scale);
+  if (!cross_only) {
+    std::printf("Scheduler study: 14 NIC cores, open-loop Poisson, SLO p99.9 slowdown <= 10%s\n",
+                quick ? " (quick)" : "");
+    const std::vector<job> jobs = run_table(scale, shift_at);
+    const std::vector<double> bins = run_shift(scale, shift_at);
+    run_overload(scale);
+    if (csv)
+      write_csv(csv, jobs, bins);
   }
-
-  // Adaptivity: the hybrid after the mix shift, at 0.8 load.
-  sim_config hc = config_for(discipline::hybrid);
-  const std::uint64_t shift_dur = static_cast<std::uint64_t>(100 * ms * scale);
-  const sim_result sr = sim_engine{hc}.run(shifting_mix(shift_at), 0.8, shift_dur);
-  std::uint64_t recovered = 0;
-  for (std::uint64_t t = shift_at; t + ms <= shift_dur; t += ms) {
-    record_filter f1;
-    f1.from_ns = t;
-    f1.to_ns = t + ms;
-    bins.push_back(sr.slowdown_quantile(0.999, f1));
-    if (bins.back() > 10)
-      recovered = t + ms - shift_at;
-  }
-  std::size_t changes = 0;
-  for (const auto& d : sr.decisions)
-    if (d.at_ns >= shift_at &&
-        (d.kind == decision_kind::downgrade || d.kind == decision_kind::upgrade))
-      ++changes;
-  std::printf("\nShift (hybrid, 0.8 load): p99.9 slowdown per 1 ms bin back <= 10 after %.1f ms; "
-              "%zu group changes after the shift\n",
-              recovered / 1e6, changes);
-
-  // Overload: offered load above NIC capacity, with and without a host.
-  std::printf("\nOverload (hybrid, SBIM2, 16 host cores at 2x NIC speed): p99.9 slowdown\n");
-  std::printf("%-6s %12s %12s %8s %14s %14s\n", "load", "short/host", "all/host", "pushes", "short/no-host",
-              "all/no-host");
-  for (double load : {1.0, 1.25, 1.5}) {
-    sim_config with = config_for(discipline::hybrid);
-    with.host_cores = 16;
-    const sim_config without = config_for(discipline::hybrid);
-    const auto dur = static_cast<std::uint64_t>(100 * ms * scale);
-    const sim_result a = sim_engine{with}.run(sbim2(), load, dur);
-    const sim_result b = sim_engine{without}.run(sbim2(), load, dur);
-    record_filter all;
-    all.from_ns = dur / 5;
-    record_filter shorts = all;
-    shorts.short_only = true;
-    std::printf("%-6.2f %12.1f %12.1f %8zu %14.1f %14.1f\n", load, a.slowdown_quantile(0.999, shorts),
-                a.slowdown_quantile(0.999, all), a.count(decision_kind::push_to_host),
-                b.slowdown_quantile(0.999, shorts), b.slowdown_quantile(0.999, all));
-  }
-
-  }
-cross:
-  // Cross-check against real threads on this machine's core count.
-  const cross_result x = cross_check(static_cast<std::uint64_t>(2'000 * ms * scale), 0.4);
-  std::printf("\nCross-check, 2 cores, SBIM2 x20 (10 us / 10 ms) at 0.4 load, %zu requests, same trace "
-              "(slowdowns):\n",
-              x.requests);
-  std::printf("%-13s %9s %9s %10s %10s %11s %14s\n", "engine", "short p50", "short p99", "short p99.9",
-              "all p99.9", "downgrades", "first at (ms)");
-  std::printf("%-13s %9.2f %9.2f %10.2f %10.2f %11zu %14.1f\n", "simulation", x.sim_short_p50, x.sim_short_p99,
-              x.sim_short, x.sim_all, x.sim_downgrades, x.sim_first / 1e6);
-  std::printf("%-13s %9.2f %9.2f %10.2f %10.2f %11zu %14.1f\n", "real threads", x.real_short_p50,
-              x.real_short_p99, x.real_short, x.real_all, x.real_downgrades, x.real_first / 1e6);
-  for (std::size_t i = 0; i < x.real_log.size() && i < 8; ++i) {
-    decision d = x.real_log[i];
-    d.at_ns -= std::min(d.at_ns, x.real_t0);
-    std::printf("  real: %s\n", to_string(d).c_str());
-  }
-
-  if (csv) {
-    const std::string dir = csv;
-    if (FILE* out = std::fopen((dir + "/curves.csv").c_str(), "w")) {
-      std::fprintf(out, "workload,policy,load,p999_slowdown,short_p999_ns\n");
-      for (const auto& j : jobs)
-        for (const auto& p : j.curve)
-          std::fprintf(out, "%s,%s,%.3f,%.4f,%llu\n", j.w.name.c_str(), to_string(j.d), p.load,
-                       p.p999_slowdown, static_cast<unsigned long long>(p.short_p999_ns));
-      std::fclose(out);
-    }
-    if (FILE* out = std::fopen((dir + "/shift.csv").c_str(), "w")) {
-      std::fprintf(out, "ms_after_shift,p999_slowdown\n");
-      for (std::size_t i = 0; i < bins.size(); ++i)
-        std::fprintf(out, "%zu,%.4f\n", i, bins[i]);
-      std::fclose(out);
-    }
-  }
+  run_cross(scale);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("\n(%.1f s wall time)\n", secs);
   return 0;
