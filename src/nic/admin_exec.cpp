@@ -175,6 +175,7 @@ firmware::exec_result firmware::actor_list(const ipipe_admin_cmd& cmd) {
 
 firmware::exec_result firmware::fault(const ipipe_admin_cmd& cmd) {
   const auto& f = cmd.fault;
+  log("fault injection: kind " + std::to_string(f.kind) + " arg " + std::to_string(f.arg));
   switch (f.kind) {
   case IPIPE_FAULT_NONE:
     hang_ = false;

@@ -79,7 +79,10 @@ expected<std::unique_ptr<emulator>> emulator::create(const emulator_config& cfg)
   if (!e->stop_event_)
     return sys::last_error("eventfd");
 
-  auto fw = firmware::create(cfg.fw, e->bar2_.bytes(), *e->host_, *e);
+  firmware_config fc = cfg.fw;
+  if (cfg.verbose && !fc.log)
+    fc.log = [](const std::string& what) { fmt::print(stderr, "ipipe-nic: {}\n", what); };
+  auto fw = firmware::create(fc, e->bar2_.bytes(), *e->host_, *e);
   if (!fw)
     return fw.err();
   e->fw_ = std::move(*fw);

@@ -134,7 +134,13 @@ void firmware::shutdown() {
     set_state(IPIPE_FW_STATE_OFF);
 }
 
+void firmware::log(const std::string& what) const {
+  if (cfg_.log)
+    cfg_.log(what);
+}
+
 void firmware::reset() {
+  log("reset");
   set_state(IPIPE_FW_STATE_RESETTING);
   rings_.clear();
   actors_.clear();
@@ -208,6 +214,7 @@ bool firmware::sq_broken_check() {
   if (!sq_.broken())
     return false;
   sq_broken_ = true;
+  log("admin SQ producer index is impossible: queue marked broken until reset");
   std::atomic_ref<std::uint32_t>(sq_view_.header()->flags).fetch_or(IPIPE_RING_F_BROKEN);
   post_event(IPIPE_EV_FW_ERROR, 0, IPIPE_STS_BAD_INDEX, admin_sq_event_id);
   return true;

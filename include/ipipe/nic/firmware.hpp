@@ -17,9 +17,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
+#include <string>
 
 namespace ipipe::nic {
 
@@ -36,6 +38,9 @@ struct firmware_config {
   std::uint32_t max_rings = 64;  ///< ring contexts
   std::uint32_t max_actors = 256; ///< actor table entries
   bool wire = false;             ///< a wire port is attached (IPIPE_CAP_WIRE)
+  /// Where notable firmware happenings (resets, broken queues, faults) are
+  /// reported; empty: nowhere. Called from the event loop thread.
+  std::function<void(const std::string&)> log;
 };
 
 /// The emulated SmartNIC firmware: the BAR2 header page, the admin queue,
@@ -115,6 +120,7 @@ private:
   void format_admin_queues();
   void reset();
   bool sq_broken_check();
+  void log(const std::string& what) const;
 
   exec_result execute(const ipipe_admin_cmd& cmd);
   exec_result write_host(std::uint64_t addr, std::uint32_t len, const void* data,
