@@ -5,21 +5,22 @@
 //
 // Prints the table; with --csv writes DIR/curves.csv (one row per load
 // point) and DIR/shift.csv (p99.9 slowdown per 1 ms after the mix shift)
-// for Documentation/images/plot-scheduler.py.
+// for src/sched/plot_study.py. --cross-only runs only the real-thread
+// cross-check; --quick shortens every run to a quarter.
 #include <ipipe/sched/fast_clock.hpp>
 #include <ipipe/sched/study.hpp>
 #include <ipipe/sched/thread_engine.hpp>
 
 #include <algorithm>
-#include <cmath>
-#include <random>
-#include <thread>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <future>
 #include <mutex>
+#include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace ipipe::sched;
