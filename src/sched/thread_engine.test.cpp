@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <linux/ipipe.h>
+
 #include <array>
 #include <atomic>
 #include <memory>
@@ -279,4 +281,28 @@ TEST(thread_engine, several_drr_lanes_serve_one_actor_on_several_cores_exactly_o
   e.stop();
   EXPECT_EQ(ran.load(), 3000);
   EXPECT_LE(most.load(), 3) << "never more lanes than configured";
+}
+
+TEST(thread_engine, a_tail_threshold_changed_from_another_thread_takes_effect) {
+  thread_config c = cfg(2);
+  c.clock = &manual_clock;
+  c.sample_batch = 1;
+  c.policy.early_downgrade = false;
+  thread_engine e{c};
+  ASSERT_TRUE(e.add_actor(1));
+  auto slow = [](std::uint64_t) { manual_now += 100'000; };
+  params p;
+  p.tail_thresh_ns = 1'000'000; // 1 ms: 100 us runs are fine
+  std::thread operator_thread{[&] { e.tuning().set(p, IPIPE_PARAM_TAIL_THRESH); }};
+  operator_thread.join();
+  for (int i = 0; i < 16; ++i)
+    ASSERT_TRUE(e.submit(make_work_item(1, slow)));
+  e.drain();
+  EXPECT_EQ(e.group_of(1), group::fcfs);
+  p.tail_thresh_ns = 50'000;
+  std::thread again{[&] { e.tuning().set(p, IPIPE_PARAM_TAIL_THRESH); }};
+  again.join();
+  ASSERT_TRUE(e.submit(make_work_item(1, slow)));
+  e.drain();
+  EXPECT_EQ(e.group_of(1), group::drr);
 }
