@@ -116,6 +116,8 @@ public:
   using ready_hook = std::function<void(actor_id)>;
 
   // -- lifecycle --------------------------------------------------------------
+  // The set_* calls and attach_peer() wire the runtime up: make them before
+  // any traffic, they are not synchronised with dispatch.
 
   /// Creates an empty runtime.
   explicit runtime(runtime_config cfg = {});
