@@ -255,14 +255,19 @@ bool thread_engine::pick(std::uint32_t core, taken& t) {
 
 bool thread_engine::step(std::uint32_t core, std::uint64_t& last) {
   taken t;
+  core_state& cs = cores_[core];
   {
     std::lock_guard l{q_mu_};
-    if (!pick(core, t))
+    if (!pick(core, t)) {
+      cs.warm = false;
       return false;
+    }
   }
-  core_state& cs = cores_[core];
   for (;;) {
-    const std::uint64_t start = now();
+    // A core running back to back starts where its last handler ended:
+    // one clock read fewer per message, at the price of counting the
+    // dispatch (tens of ns) in the execution time.
+    const std::uint64_t start = cs.warm ? cs.last_end : now();
     if (!t.drr) {
       cs.running_actor.store(t.item.actor_id, std::memory_order_relaxed);
       cs.running_since.store(start, std::memory_order_release);
@@ -274,6 +279,8 @@ bool thread_engine::step(std::uint32_t core, std::uint64_t& last) {
       cs.running_since.store(0, std::memory_order_relaxed);
     const std::uint64_t end = now();
     last = end;
+    cs.last_end = end;
+    cs.warm = true;
     const std::uint64_t exec = cfg_.exec_clock ? cpu1 - cpu0 : end - start;
     cs.samples.push_back(sample{t.item.actor_id, t.drr, exec, end - t.item.enqueue_ns});
     ++cs.done;
@@ -303,6 +310,12 @@ bool thread_engine::step(std::uint32_t core, std::uint64_t& last) {
 bool thread_engine::poll(std::uint32_t core) {
   if (core >= n_)
     return false;
+  // A load and a store, not an exchange: this runs per message, and two
+  // threads polling different cores do run them in parallel.
+  if (last_polled_.load(std::memory_order_relaxed) != core) {
+    last_polled_.store(core, std::memory_order_relaxed);
+    cores_[core].warm = false;
+  }
   std::uint64_t last = 0;
   const bool ran = step(core, last);
   if (!ran)

@@ -115,6 +115,8 @@ private:
   struct alignas(64) core_state {
     std::vector<sample> samples;  // statistics not yet given to the policy
     std::uint64_t done = 0;       // items run but not yet subtracted from outstanding_
+    std::uint64_t last_end = 0;   // end of the previous handler on this core
+    bool warm = false;            // this core has run back to back since last_end
     std::atomic<std::uint64_t> executed{0}; // written by the core only
     // The FCFS request in progress, for core 0's overrun watch: the start
     // time (0 = none) is published after the actor id.
@@ -170,6 +172,9 @@ private:
 
   std::atomic<std::uint32_t> fcfs_cores_;
   std::atomic<std::uint64_t> outstanding_{0};
+  // poll() mode: the core polled last. When the caller interleaves cores on
+  // one thread, one core's "back to back" spans the others' handlers.
+  std::atomic<std::uint32_t> last_polled_{~0U};
   std::unique_ptr<core_state[]> cores_;
   std::vector<std::thread> threads_;
 };
