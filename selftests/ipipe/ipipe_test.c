@@ -15,11 +15,13 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
 #include <linux/ipipe.h>
 
 #include "ipipe_nl.h"
@@ -148,10 +150,30 @@ TEST(bringup_binds_only_devices_with_firmware)
 			bound++;
 	}
 	closedir(d);
-	if (total < 2)
-		SKIP(return, "needs an ipipe NIC and a plain ivshmem device");
-	EXPECT_EQ(2, total);
+	if (total < 3)
+		SKIP(return, "needs an ipipe NIC, a plain and a foreign ivshmem device");
+	EXPECT_EQ(3, total);
 	EXPECT_EQ(1, bound);
+}
+
+static int kernel_log_has(const char *needle)
+{
+	static char log[1 << 20];
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, sizeof(log) - 1);
+
+	if (n < 0)
+		return -errno;
+	log[n] = 0;
+	return strstr(log, needle) != NULL;
+}
+
+/* Each refused device says why in the kernel log. */
+TEST(bringup_says_why_a_device_is_refused)
+{
+	if (kernel_log_has("ipipe0:") != 1)
+		SKIP(return, "ipipe not probed");
+	EXPECT_EQ(1, kernel_log_has("no ipipe firmware header in BAR2, not claiming"));
+	EXPECT_EQ(1, kernel_log_has("firmware ABI 2.0, driver ABI 1.0: incompatible"));
 }
 
 FIXTURE(ipipe) {
@@ -1021,6 +1043,60 @@ TEST_F(ring, migration_is_dumped_and_multicast)
 	EXPECT_EQ(1, got) TH_LOG("no ACTOR_MIGRATED event for actor %d", id);
 	close(s.fd);
 	close(ev.fd);
+}
+
+/* Drops CAP_NET_ADMIN from this process, keeping everything else. */
+static int drop_net_admin(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct c[2];
+
+	if (syscall(SYS_capget, &h, c))
+		return -errno;
+	c[CAP_NET_ADMIN / 32].effective &= ~(1U << (CAP_NET_ADMIN % 32));
+	c[CAP_NET_ADMIN / 32].permitted &= ~(1U << (CAP_NET_ADMIN % 32));
+	return syscall(SYS_capset, &h, c) ? -errno : 0;
+}
+
+/* Changing actors or parameters needs CAP_NET_ADMIN on every interface. */
+TEST_F(ring, state_changes_need_cap_net_admin)
+{
+	struct nl_family fam;
+	struct nl_sock s;
+	struct nl_req r;
+	pid_t child;
+	int status, id;
+
+	id = actor_register(self->fd, "echo", 0, IPIPE_LOC_NIC);
+	ASSERT_LT(0, id);
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		int bad = 0;
+
+		if (drop_net_admin())
+			_exit(100);
+		bad |= actor_register(self->fd, "echo", 0, IPIPE_LOC_NIC) != -EPERM;
+		bad |= (actor_cmd(self->fd, IPIPE_IOC_ACTOR_MIGRATE, id, IPIPE_LOC_HOST) != -EPERM) << 1;
+		bad |= (actor_cmd(self->fd, IPIPE_IOC_ACTOR_UNREGISTER, id, 0) != -EPERM) << 2;
+		bad |= (sysfs_write("alpha_permille", "300") != -EPERM) << 3;
+		if (nl_open(&s) == 0 && nl_resolve(&s, IPIPE_GENL_NAME, &fam) == 0) {
+			nl_req_init(&r, fam.id, IPIPE_CMD_PARAMS_SET, NLM_F_ACK);
+			nl_put_u32(&r, IPIPE_A_DEV_INDEX, 0);
+			nl_put_u32(&r, IPIPE_A_ALPHA_PERMILLE, 300);
+			bad |= (nl_send(&s, &r) || nl_recv(&s, NULL, NULL) != -EPERM) << 4;
+			/* reading stays open to everyone */
+			nl_req_init(&r, fam.id, IPIPE_CMD_DEV_GET, 0);
+			nl_put_u32(&r, IPIPE_A_DEV_INDEX, 0);
+			bad |= (nl_send(&s, &r) || nl_recv(&s, NULL, NULL) != 0) << 5;
+		}
+		_exit(bad);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("failed checks, bit mask %#x", WEXITSTATUS(status));
+	/* the actor is untouched and still ours */
+	EXPECT_EQ(0, actor_cmd(self->fd, IPIPE_IOC_ACTOR_UNREGISTER, id, 0));
 }
 
 /* ---- concurrency, unbind, rmmod -------------------------------------- */

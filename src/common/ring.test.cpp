@@ -71,6 +71,35 @@ TEST(ring, indices_wrap_around_the_32_bit_space) {
   }
 }
 
+// Regression: a consumer attaching to a ring in use (a second client of the
+// NIC's admin queue) took its cached producer index as 0, saw phantom
+// entries and could read slots that were never produced.
+TEST(ring, a_side_attaching_to_a_ring_in_use_sees_exactly_what_is_pending) {
+  ring_memory m{8};
+  {
+    ring_producer<ipipe_ring_desc> p{m.view};
+    ring_consumer<ipipe_ring_desc> c{m.view};
+    for (std::uint64_t i = 0; i < 1000; ++i) {
+      ASSERT_TRUE(p.push(desc(i)));
+      p.publish();
+      ipipe_ring_desc d{};
+      ASSERT_TRUE(c.pop(d));
+      c.release();
+    }
+  }
+  ring_consumer<ipipe_ring_desc> c2{m.view};
+  EXPECT_EQ(c2.available(), 0u);
+  EXPECT_FALSE(c2.broken());
+  ring_producer<ipipe_ring_desc> p2{m.view};
+  EXPECT_EQ(p2.free_slots(), 8u);
+  ASSERT_TRUE(p2.push(desc(1000)));
+  p2.publish();
+  ipipe_ring_desc d{};
+  ASSERT_TRUE(c2.pop(d));
+  EXPECT_EQ(d.user_data, 1000u);
+  EXPECT_EQ(c2.available(), 0u);
+}
+
 TEST(ring, a_hostile_producer_index_marks_the_ring_broken_instead_of_overrunning) {
   ring_memory m{8};
   ring_consumer<ipipe_ring_desc> c{m.view};

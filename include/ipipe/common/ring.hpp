@@ -87,7 +87,7 @@ class ring_producer {
 public:
   ring_producer() noexcept = default;
   explicit ring_producer(ring_view<Desc> v) noexcept
-    : v_(v), prod_(internal::load_relaxed(v.header()->producer)) {}
+    : v_(v), prod_(internal::load_relaxed(v.header()->producer)), cached_cons_(prod_) {}
 
   /// Returns how many descriptors can be reserved without blocking. A
   /// consumer index that claims more than was produced reads as "no room".
@@ -144,7 +144,7 @@ class ring_consumer {
 public:
   ring_consumer() noexcept = default;
   explicit ring_consumer(ring_view<Desc> v) noexcept
-    : v_(v), cons_(internal::load_relaxed(v.header()->consumer)) {}
+    : v_(v), cons_(internal::load_relaxed(v.header()->consumer)), cached_prod_(cons_) {}
 
   /// Returns how many descriptors are ready, or 0 if the producer index is
   /// impossible (more than `entries` ahead), in which case broken() is set.
