@@ -19,6 +19,15 @@ static int ipipe_actor_destroy(struct ipipe_dev *ipd, u32 id)
 	return ipipe_admin_exec(ipd, &cmd, &cqe, ipipe_admin_timeout(), NULL, NULL);
 }
 
+/**
+ * ipipe_actor_register_ioctl - IPIPE_IOC_ACTOR_REGISTER
+ * @f: the file that will own the actor
+ * @argp: struct ipipe_actor_reg in user memory
+ *
+ * Return: 0 with the actor id written back, -EINVAL, -ERANGE, -ENOTCONN
+ * before RING_SETUP, or the NIC's refusal (-ENOENT unknown type, -EEXIST,
+ * -ENOSPC).
+ */
 long ipipe_actor_register_ioctl(struct ipipe_file *f, void __user *argp)
 {
 	struct ipipe_admin_cmd cmd = {};
@@ -142,7 +151,12 @@ out:
 	return err;
 }
 
-/* Called with f->lock held when the file is released. */
+/**
+ * ipipe_actors_release - destroy every actor a file registered
+ * @f: the file, with f->lock held
+ *
+ * Once the device is gone the NIC is not asked; the ids are forgotten.
+ */
 void ipipe_actors_release(struct ipipe_file *f)
 {
 	unsigned long id;

@@ -93,10 +93,13 @@ static int ipipe_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/*
- * The device is going away: zap every user mapping of the rings (a later
- * access gets SIGBUS), wake pollers, and return the ring memory while the
- * device can still be told (the caller holds gone_lock for write).
+/**
+ * ipipe_chrdev_revoke - take everything away from the open files
+ * @ipd: the device, with gone_lock held for write
+ *
+ * Zaps every user mapping of the rings (a later access gets SIGBUS),
+ * releases rings and actors while the NIC still answers, and wakes
+ * pollers, who then see EPOLLERR.
  */
 void ipipe_chrdev_revoke(struct ipipe_dev *ipd)
 {

@@ -99,6 +99,16 @@ static int ipipe_bounce_copy(struct ipipe_bounce *b, void __user *ubuf, bool fro
 	return 0;
 }
 
+/**
+ * ipipe_dma_ioctl - IPIPE_IOC_DMA_WRITE and IPIPE_IOC_DMA_READ
+ * @ipd: the device
+ * @argp: struct ipipe_dma_xfer in user memory
+ * @to_nic: direction
+ *
+ * Return: 0, -EINVAL, -EFAULT, -ENOMEM, -ETIMEDOUT (the bounce buffers then
+ * stay with the NIC until it completes), or -EIO on an engine error or a
+ * CRC mismatch.
+ */
 long ipipe_dma_ioctl(struct ipipe_dev *ipd, void __user *argp, bool to_nic)
 {
 	struct ipipe_admin_cmd cmd = {};

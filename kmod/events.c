@@ -53,6 +53,12 @@ irqreturn_t ipipe_event_irq(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
+/**
+ * ipipe_events_init - find the event queue the firmware advertises
+ * @ipd: the device
+ *
+ * Return: 0, or -EIO if the header describes a queue outside BAR2.
+ */
 int ipipe_events_init(struct ipipe_dev *ipd)
 {
 	u32 entries = READ_ONCE(ipd->hdr->eventq_entries);

@@ -331,6 +331,13 @@ static struct genl_family ipipe_genl_family __ro_after_init = {
 	.parallel_ops	= true,
 };
 
+/**
+ * ipipe_genl_notify_event - multicast a firmware event on "events"
+ * @ipd: the device that raised it
+ * @ev: the event, already copied out of the event ring
+ *
+ * Context: process context (may sleep); nothing is sent without listeners.
+ */
 void ipipe_genl_notify_event(struct ipipe_dev *ipd, const struct ipipe_event *ev)
 {
 	struct sk_buff *msg;

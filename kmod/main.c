@@ -22,7 +22,13 @@ static DEFINE_IDA(ipipe_ida);
 static LIST_HEAD(ipipe_devs);
 static DEFINE_MUTEX(ipipe_devs_lock);
 
-/* Returns the live device with the smallest id >= @index, with a reference. */
+/**
+ * ipipe_dev_get_next - the bound device with the smallest id >= @index
+ * @index: where to start
+ *
+ * Return: the device with a reference (drop it with ipipe_dev_put()), or
+ * NULL.
+ */
 struct ipipe_dev *ipipe_dev_get_next(u32 index)
 {
 	struct ipipe_dev *ipd, *best = NULL;

@@ -99,6 +99,14 @@ int ipipe_params_check(struct ipipe_dev *ipd, const struct ipipe_params_req *req
 	return 0;
 }
 
+/**
+ * ipipe_params_set - check and send scheduling parameters to the NIC
+ * @ipd: the device
+ * @req: the fields to change
+ * @why: set to a human-readable reason on failure (a string literal)
+ *
+ * Return: 0, -EINVAL, or the error of SET_PARAMS.
+ */
 int ipipe_params_set(struct ipipe_dev *ipd, const struct ipipe_params_req *req,
 		     const char **why)
 {
@@ -122,7 +130,13 @@ int ipipe_params_set(struct ipipe_dev *ipd, const struct ipipe_params_req *req,
 	return err;
 }
 
-/* Reads the parameters back from the firmware, not from a cache. */
+/**
+ * ipipe_params_get - read the scheduling parameters back from the NIC
+ * @ipd: the device
+ * @out: the parameters
+ *
+ * Return: 0, -ENOMEM, or the error of GET_PARAMS.
+ */
 int ipipe_params_get(struct ipipe_dev *ipd, struct ipipe_params *out)
 {
 	struct device *dev = &ipd->pdev->dev;

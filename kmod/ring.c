@@ -114,7 +114,13 @@ static void ipipe_ring_destroy(struct ipipe_file *f, u32 type)
 		ipipe_ring_free(f, type);
 }
 
-/* Called with f->lock held, on close or when setup fails half way. */
+/**
+ * ipipe_rings_teardown - unregister and free the rings of a file
+ * @f: the file, with f->lock held
+ *
+ * Memory the NIC may still write to (a RING_DESTROY that timed out) is
+ * leaked rather than freed.  Safe to call more than once.
+ */
 void ipipe_rings_teardown(struct ipipe_file *f)
 {
 	u32 type;
@@ -127,6 +133,15 @@ void ipipe_rings_teardown(struct ipipe_file *f)
 	f->ring_id_valid = false;
 }
 
+/**
+ * ipipe_ring_setup_ioctl - IPIPE_IOC_RING_SETUP: create the file's rings
+ * @f: the file
+ * @argp: struct ipipe_ring_setup in user memory
+ *
+ * Return: 0, -EINVAL for bad geometry or reserved fields, -EBUSY if the
+ * file already has rings or the NIC has no free context, -ENOMEM, or the
+ * error of RING_CREATE.
+ */
 long ipipe_ring_setup_ioctl(struct ipipe_file *f, void __user *argp)
 {
 	struct ipipe_dev *ipd = f->ipd;
@@ -217,6 +232,14 @@ static const struct vm_operations_struct ipipe_ring_vm_ops = {
 	.fault = ipipe_ring_fault,
 };
 
+/**
+ * ipipe_ring_mmap - map one ring, chosen by the mmap offset
+ * @f: the file
+ * @vma: the mapping; vm_pgoff selects the ring (IPIPE_OFF_RING())
+ *
+ * Return: 0, -EINVAL for a bad offset or length, -EPERM for PROT_EXEC,
+ * -ENXIO before RING_SETUP.
+ */
 int ipipe_ring_mmap(struct ipipe_file *f, struct vm_area_struct *vma)
 {
 	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
