@@ -68,6 +68,9 @@ void thread_engine_fcfs_dispatch(benchmark::State& st) {
   counter work;
   thread_config c;
   c.policy.cores = 1;
+  // Keep it in FCFS: one preempted iteration on a shared machine would
+  // otherwise downgrade it and the figure would be the DRR path's.
+  c.policy.regroup_actors = false;
   thread_engine e{c};
   (void)e.add_actor(0);
   const work_item item = make_work_item(0, work, 1);
@@ -86,6 +89,9 @@ void thread_engine_fcfs_dispatch_prestamped(benchmark::State& st) {
   counter work;
   thread_config c;
   c.policy.cores = 1;
+  // Keep it in FCFS: one preempted iteration on a shared machine would
+  // otherwise downgrade it and the figure would be the DRR path's.
+  c.policy.regroup_actors = false;
   thread_engine e{c};
   (void)e.add_actor(0);
   work_item item = make_work_item(0, work, 1);

@@ -89,7 +89,7 @@ void thread_engine::drain() {
     return;
   }
   std::unique_lock l{q_mu_};
-  done_cv_.wait(l, [this] { return outstanding_.load() == 0; });
+  done_cv_.wait(l, [this] { return completed_.load(std::memory_order_acquire) == submitted_; });
 }
 
 // -- actors and work -------------------------------------------------------
@@ -120,7 +120,7 @@ expected<void> thread_engine::submit(work_item w) {
     cfg_.host_forward(w);
     return {};
   }
-  outstanding_.fetch_add(1, std::memory_order_relaxed);
+  ++submitted_;
   // The dispatcher of Algorithm 1: a DRR actor's items go to its mailbox.
   if (a.grp == group::drr)
     to_mailbox(w);
@@ -146,14 +146,13 @@ expected<void> thread_engine::set_location(std::uint32_t actor, location loc) {
     a.loc = loc;
     if (loc == location::host) {
       // Queued items follow the actor, the mailbox (older) first.
-      moved.assign(a.mailbox.begin(), a.mailbox.end());
+      for (std::size_t i = 0; i < a.mailbox.size(); ++i)
+        moved.push_back(a.mailbox[i]);
       a.mailbox.clear();
       for (std::uint32_t i = 0; i < lanes_; ++i)
         drr_.remove(actor * lanes_ + i);
-      auto keep = std::stable_partition(central_.begin(), central_.end(),
-                                        [actor](const work_item& w) { return w.actor_id != actor; });
-      moved.insert(moved.end(), keep, central_.end());
-      central_.erase(keep, central_.end());
+      central_.extract_if([actor](const work_item& w) { return w.actor_id == actor; },
+                          [&moved](const work_item& w) { moved.push_back(w); });
     }
   }
   for (const auto& w : moved)
@@ -336,12 +335,15 @@ std::uint64_t thread_engine::executed() const noexcept {
 }
 
 // Completions are counted in batches (at each flush) to keep an atomic
-// read-modify-write off the per-message path.
+// read-modify-write off the per-message path; submissions are counted
+// under the queue lock submit() takes anyway.
 void thread_engine::finished(std::uint64_t n) {
-  if (n && outstanding_.fetch_sub(n, std::memory_order_acq_rel) == n) {
-    std::lock_guard l{q_mu_}; // pairs with the predicate check in drain()
+  if (n == 0)
+    return;
+  const std::uint64_t done = completed_.fetch_add(n, std::memory_order_acq_rel) + n;
+  std::lock_guard l{q_mu_}; // reads submitted_; pairs with the predicate in drain()
+  if (done == submitted_)
     done_cv_.notify_all();
-  }
 }
 
 // -- statistics and management ---------------------------------------------
@@ -426,7 +428,7 @@ void thread_engine::worker(std::uint32_t core) {
     if (core == 0 && t >= next_tick_.load(std::memory_order_relaxed))
       manage();
     std::unique_lock l{q_mu_};
-    if (stopping_ && outstanding_.load() == 0)
+    if (stopping_ && completed_.load(std::memory_order_acquire) == submitted_)
       break;
     auto has_work = [&] {
       const std::uint32_t fcfs = fcfs_cores_.load(std::memory_order_relaxed);

@@ -2,6 +2,7 @@
 
 #include <ipipe/common/expected.hpp>
 #include <ipipe/sched/drr_queue.hpp>
+#include <ipipe/sched/fifo.hpp>
 #include <ipipe/sched/hybrid_policy.hpp>
 #include <ipipe/sched/work_item.hpp>
 
@@ -114,7 +115,7 @@ private:
   // State owned by one core; aligned so cores do not share cache lines.
   struct alignas(64) core_state {
     std::vector<sample> samples;  // statistics not yet given to the policy
-    std::uint64_t done = 0;       // items run but not yet subtracted from outstanding_
+    std::uint64_t done = 0;       // items run but not yet added to completed_
     std::uint64_t last_end = 0;   // end of the previous handler on this core
     bool warm = false;            // this core has run back to back since last_end
     std::atomic<std::uint64_t> executed{0}; // written by the core only
@@ -128,7 +129,7 @@ private:
     bool known = false;
     group grp = group::fcfs;
     location loc = location::nic;
-    std::deque<work_item> mailbox;
+    fifo<work_item> mailbox;
     std::uint32_t arrivals = 0;
   };
   // What a core took from the queues.
@@ -163,15 +164,19 @@ private:
   std::mutex q_mu_; // protects everything below up to the atomics
   std::condition_variable work_cv_;
   std::condition_variable done_cv_;
-  std::deque<work_item> central_;
+  fifo<work_item> central_;
   std::vector<actor_q> actors_;
   drr_queue drr_;
   std::uint32_t sleepers_ = 0;
   bool closed_ = false;
   bool stopping_ = false;
+  // Items accepted; compared with completed_ by drain() and stop(). Counted
+  // under q_mu_, which submit() holds anyway: no atomic per message.
+  std::uint64_t submitted_ = 0;
 
   std::atomic<std::uint32_t> fcfs_cores_;
-  std::atomic<std::uint64_t> outstanding_{0};
+  // Items run (or handed to host_forward), added in batches by finished().
+  std::atomic<std::uint64_t> completed_{0};
   // poll() mode: the core polled last. When the caller interleaves cores on
   // one thread, one core's "back to back" spans the others' handlers.
   std::atomic<std::uint32_t> last_polled_{~0U};
