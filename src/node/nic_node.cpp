@@ -289,8 +289,16 @@ std::size_t nic_node::manage_once() {
 }
 
 void nic_node::manager() {
+  std::uint64_t next_watch = 0;
   for (;;) {
-    const std::size_t n = manage_once();
+    std::size_t n = manage_once();
+    if (cfg_.watchdog_period_ns != 0) {
+      const std::uint64_t now = monotonic_ns();
+      if (now >= next_watch) {
+        n += rt_.watchdog_tick(now);
+        next_watch = now + cfg_.watchdog_period_ns;
+      }
+    }
     std::unique_lock l{mu_};
     if (stopping_ && strays_.empty())
       break;

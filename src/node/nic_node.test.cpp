@@ -45,10 +45,22 @@ public:
   }
 };
 
+// Blocks in its handler until the test lets it go.
+std::atomic<bool> let_go{false};
+class stuck_actor final : public runtime::actor {
+public:
+  expected<void> init(runtime::actor_context&) override { return {}; }
+  void handle(runtime::actor_context&, const message&) override {
+    while (!let_go.load())
+      std::this_thread::yield();
+  }
+};
+
 void register_types() {
   runtime::testing::register_test_types();
   static const bool done = [] {
     (void)runtime::actor_registry::add("n_spin", [] { return std::make_unique<spin_actor>(); });
+    (void)runtime::actor_registry::add("n_stuck", [] { return std::make_unique<stuck_actor>(); });
     return true;
   }();
   (void)done;
@@ -167,6 +179,30 @@ TEST(nic_node, an_actor_id_beyond_the_engine_is_refused_and_not_left_behind) {
   auto r = node.create_actor({.type = "n_spin", .id = 9});
   ASSERT_FALSE(r);
   EXPECT_FALSE(node.nic_runtime().info(9));
+}
+
+TEST(nic_node, the_management_thread_quarantines_a_handler_running_past_its_budget) {
+  register_types();
+  event_log events;
+  reply_log replies;
+  node_config cfg;
+  cfg.engine.policy.cores = 2;
+  cfg.engine.policy.max_actors = 4;
+  cfg.events = &events;
+  cfg.migrate = false;
+  nic_node node{cfg};
+  node.nic_runtime().set_client_sink(replies.sink());
+  const actor_id a = *node.create_actor({.type = "n_stuck", .budget_ns = 1'000'000});
+  ASSERT_TRUE(node.start());
+  let_go = false;
+  node.submit(message::make(IPIPE_MSG_REQUEST, a, 0, 1, {}));
+  // The handler never returns by itself: only the watchdog can see it.
+  ASSERT_TRUE(eventually([&] { return events.count(IPIPE_EV_ACTOR_KILLED) == 1; }));
+  EXPECT_EQ(node.nic_runtime().info(a)->state, runtime::actor_state::quarantined);
+  let_go = true;
+  ASSERT_TRUE(eventually([&] { return replies.size() == 1; }));
+  node.stop();
+  EXPECT_EQ(replies.take().front().hdr.type, IPIPE_MSG_ERROR);
 }
 
 // The policy's own push and pull: one actor overloads the single FCFS

@@ -39,6 +39,10 @@ struct node_config {
   bool migrate = true;
   /// How long the management thread sleeps when it found nothing to do.
   std::uint64_t idle_wait_ns = 50'000;
+  /// How often the management thread calls runtime::watchdog_tick(), which
+  /// quarantines an actor whose handler is still running past its budget;
+  /// 0 = never (a handler over budget is then only caught when it returns).
+  std::uint64_t watchdog_period_ns = 1'000'000;
 };
 
 /// Counters of a nic_node.
