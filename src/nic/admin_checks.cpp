@@ -150,7 +150,9 @@ bool actor_type_valid(const char (&name)[IPIPE_ACTOR_NAME_LEN]) noexcept {
 ipipe_status check_admin_cmd(const ipipe_admin_cmd& c, const fw_limits& lim) noexcept {
   if (c.opcode >= IPIPE_ADMIN_OP_LAST)
     return IPIPE_STS_BAD_OPCODE;
-  if (c.flags != 0)
+  // Only DMA has flags: whether to compute the CRC32C of what it moves.
+  const std::uint32_t allowed = c.opcode == IPIPE_ADMIN_DMA ? IPIPE_DMA_F_NO_CRC : 0;
+  if ((c.flags & ~allowed) != 0)
     return IPIPE_STS_BAD_FIELD;
   switch (static_cast<ipipe_admin_opcode>(c.opcode)) {
   case IPIPE_ADMIN_NOP:

@@ -228,6 +228,13 @@ TEST(admin_checks, every_edge_case_gets_its_documented_status) {
      [] { return with(cmd(IPIPE_ADMIN_RING_DESTROY), [](auto& c) { c.ring.entries = 8; }); },
      IPIPE_STS_BAD_FIELD},
     {"dma", good_dma, IPIPE_STS_OK},
+    {"dma copy only", [] { return with(good_dma(), [](auto& c) { c.flags = IPIPE_DMA_F_NO_CRC; }); },
+     IPIPE_STS_OK},
+    {"dma unknown flag", [] { return with(good_dma(), [](auto& c) { c.flags = 2; }); },
+     IPIPE_STS_BAD_FIELD},
+    {"nop with the DMA flag", [] {
+       return with(cmd(IPIPE_ADMIN_NOP), [](auto& c) { c.flags = IPIPE_DMA_F_NO_CRC; });
+     }, IPIPE_STS_BAD_FIELD},
     {"dma zero segments", [] { return with(good_dma(), [](auto& c) { c.dma.nsegs = 0; }); },
      IPIPE_STS_BAD_FIELD},
     {"dma 65 segments", [] { return with(good_dma(), [](auto& c) { c.dma.nsegs = 65; }); },

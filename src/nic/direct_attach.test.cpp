@@ -31,7 +31,7 @@ ipipe_admin_cqe must_submit(attachment& a, const ipipe_admin_cmd& c) {
 // DMA between one contiguous host buffer (split in `nsegs` segments) and NIC
 // memory at `nic_off`.
 ipipe_admin_cqe dma(attachment& a, const host_buffer& data, std::uint64_t nic_off,
-                    ipipe_dma_dir dir, std::uint32_t nsegs = 1) {
+                    ipipe_dma_dir dir, std::uint32_t nsegs = 1, std::uint32_t flags = 0) {
   auto sgl = a.alloc(nsegs * sizeof(ipipe_dma_seg));
   EXPECT_TRUE(sgl.has_value());
   auto* segs = reinterpret_cast<ipipe_dma_seg*>(sgl->ptr);
@@ -46,6 +46,7 @@ ipipe_admin_cqe dma(attachment& a, const host_buffer& data, std::uint64_t nic_of
   c.dma.nsegs = nsegs;
   c.dma.nic_off = nic_off;
   c.dma.dir = dir;
+  c.flags = flags;
   ipipe_admin_cqe cqe = must_submit(a, c);
   a.free(*sgl);
   return cqe;
@@ -152,6 +153,30 @@ TEST(direct_attach, one_mebibyte_of_random_data_survives_a_dma_round_trip) {
   ASSERT_EQ(from.status, IPIPE_STS_OK);
   EXPECT_EQ(from.value, size);
   EXPECT_EQ(from.result, want);
+  EXPECT_EQ(std::memcmp(dst->ptr, src->ptr, size), 0);
+}
+
+TEST(direct_attach, a_copy_only_dma_moves_the_bytes_and_reports_no_crc) {
+  running_nic nic;
+  auto a = nic.attach();
+  ASSERT_TRUE(a);
+  constexpr std::size_t size = 300 * 1024 + 5;
+  auto src = a->alloc(size, 4096);
+  auto dst = a->alloc(size, 4096);
+  ASSERT_TRUE(src.has_value());
+  ASSERT_TRUE(dst.has_value());
+  std::mt19937_64 rng{5};
+  for (std::size_t i = 0; i < size; ++i)
+    src->ptr[i] = static_cast<std::byte>(rng());
+  std::memset(dst->ptr, 0, size);
+
+  ipipe_admin_cqe to = dma(*a, *src, 8192, IPIPE_DMA_TO_NIC, 5, IPIPE_DMA_F_NO_CRC);
+  ASSERT_EQ(to.status, IPIPE_STS_OK);
+  EXPECT_EQ(to.value, size);
+  EXPECT_EQ(to.result, 0u);
+  ipipe_admin_cqe from = dma(*a, *dst, 8192, IPIPE_DMA_FROM_NIC, 2, IPIPE_DMA_F_NO_CRC);
+  ASSERT_EQ(from.status, IPIPE_STS_OK);
+  EXPECT_EQ(from.result, 0u);
   EXPECT_EQ(std::memcmp(dst->ptr, src->ptr, size), 0);
 }
 

@@ -47,10 +47,15 @@ dma_result dma_engine::run(const ipipe_admin_cmd& cmd) const {
 
   std::byte* nic = nic_.data() + d.nic_off;
   std::uint32_t crc = 0;
+  const bool with_crc = (cmd.flags & IPIPE_DMA_F_NO_CRC) == 0;
   for (std::uint32_t i = 0; i < d.nsegs; ++i) {
     const std::size_t len = segs[i].len;
-    crc = d.dir == IPIPE_DMA_TO_NIC ? copy_crc32c(nic, ptrs[i], len, crc)
-                                    : copy_crc32c(ptrs[i], nic, len, crc);
+    std::byte* dst = d.dir == IPIPE_DMA_TO_NIC ? nic : ptrs[i];
+    const std::byte* src = d.dir == IPIPE_DMA_TO_NIC ? ptrs[i] : nic;
+    if (with_crc)
+      crc = copy_crc32c(dst, src, len, crc);
+    else
+      std::memcpy(dst, src, len);
     nic += len;
   }
   return {IPIPE_STS_OK, total, crc};

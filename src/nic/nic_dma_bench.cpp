@@ -1,9 +1,11 @@
 // DMA throughput of the emulated NIC beside plain memcpy of the same sizes,
 // between the same two memories (host memfd -> NIC data area in BAR2):
 //   memcpy          the baseline
-//   dma_engine      the DMA engine called directly (copy + CRC32C)
+//   dma_engine      the DMA engine called directly: copy + CRC32C, and
+//                   dma_engine_copy with IPIPE_DMA_F_NO_CRC (copy only)
 //   dma_admin_queue end to end: SG list, admin SQ, doorbell, firmware
 //                   thread, completion, MSI-X; 4 to 8 commands in flight
+//                   (and dma_admin_queue_copy without the CRC)
 #include <ipipe/nic/attach.hpp>
 #include <ipipe/nic/crc32c.hpp>
 #include <ipipe/nic/dma_engine.hpp>
@@ -67,7 +69,8 @@ bench_nic& nic() {
   return n;
 }
 
-ipipe_admin_cmd dma_cmd(const bench_nic& n, std::size_t size, unsigned slot) {
+ipipe_admin_cmd dma_cmd(const bench_nic& n, std::size_t size, unsigned slot,
+                        std::uint32_t flags) {
   // Each in-flight command has its own SG list (one segment).
   auto* seg = reinterpret_cast<ipipe_dma_seg*>(n.sgl.ptr) + slot;
   seg->addr = n.src.bus;
@@ -79,6 +82,7 @@ ipipe_admin_cmd dma_cmd(const bench_nic& n, std::size_t size, unsigned slot) {
   c.dma.nsegs = 1;
   c.dma.nic_off = 0;
   c.dma.dir = IPIPE_DMA_TO_NIC;
+  c.flags = flags;
   return c;
 }
 
@@ -93,7 +97,7 @@ void memcpy_bench(benchmark::State& st) {
   st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * size));
 }
 
-void dma_engine_bench(benchmark::State& st) {
+void dma_engine_bench(benchmark::State& st, std::uint32_t flags) {
   bench_nic& n = nic();
   const auto size = static_cast<std::size_t>(st.range(0));
   // The engine over the same two memories, called directly (the firmware
@@ -110,6 +114,7 @@ void dma_engine_bench(benchmark::State& st) {
   c.opcode = IPIPE_ADMIN_DMA;
   c.dma.nsegs = 1;
   c.dma.dir = IPIPE_DMA_TO_NIC;
+  c.flags = flags;
   for (auto _ : st) {
     dma_result r = eng.run(c);
     benchmark::DoNotOptimize(r);
@@ -119,7 +124,7 @@ void dma_engine_bench(benchmark::State& st) {
   st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * size));
 }
 
-void dma_admin_bench(benchmark::State& st) {
+void dma_admin_bench(benchmark::State& st, std::uint32_t flags) {
   bench_nic& n = nic();
   const auto size = static_cast<std::size_t>(st.range(0));
   constexpr unsigned depth = 8;
@@ -132,7 +137,7 @@ void dma_admin_bench(benchmark::State& st) {
     // completion per iteration.
     if (inflight <= depth / 2) {
       while (inflight < depth) {
-        if (!a.post(dma_cmd(n, size, slot++ % 64))) {
+        if (!a.post(dma_cmd(n, size, slot++ % 64, flags))) {
           st.SkipWithError("post failed");
           return;
         }
@@ -162,7 +167,18 @@ void sizes(benchmark::internal::Benchmark* b) {
 // Real time everywhere: the machine is shared, and the queue benchmark
 // spends time in two threads.
 BENCHMARK(memcpy_bench)->Name("memcpy")->Apply(sizes)->UseRealTime();
-BENCHMARK(dma_engine_bench)->Name("dma_engine")->Apply(sizes)->UseRealTime();
-BENCHMARK(dma_admin_bench)->Name("dma_admin_queue")->Apply(sizes)->UseRealTime();
+BENCHMARK_CAPTURE(dma_engine_bench, crc, 0u)->Name("dma_engine")->Apply(sizes)->UseRealTime();
+BENCHMARK_CAPTURE(dma_engine_bench, copy, IPIPE_DMA_F_NO_CRC)
+  ->Name("dma_engine_copy")
+  ->Apply(sizes)
+  ->UseRealTime();
+BENCHMARK_CAPTURE(dma_admin_bench, crc, 0u)
+  ->Name("dma_admin_queue")
+  ->Apply(sizes)
+  ->UseRealTime();
+BENCHMARK_CAPTURE(dma_admin_bench, copy, IPIPE_DMA_F_NO_CRC)
+  ->Name("dma_admin_queue_copy")
+  ->Apply(sizes)
+  ->UseRealTime();
 
 BENCHMARK_MAIN();

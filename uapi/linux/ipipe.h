@@ -217,11 +217,14 @@ enum ipipe_fault {
 	IPIPE_FAULT_HANG	= 4,	/* stop serving the admin queue */
 };
 
+/* cmd->flags of IPIPE_ADMIN_DMA; zero for every other opcode */
+#define IPIPE_DMA_F_NO_CRC	(1U << 0)	/* copy only: result is 0, no CRC32C */
+
 /* 64-byte admin command; the union member is chosen by opcode */
 struct ipipe_admin_cmd {
 	__u16	opcode;		/* enum ipipe_admin_opcode */
 	__u16	cmd_id;		/* echoed in the completion */
-	__u32	flags;		/* must be zero */
+	__u32	flags;		/* IPIPE_DMA_F_* for DMA, else zero */
 	union {
 		struct {		/* IDENTIFY, GET_PARAMS, GET_STATS, ACTOR_LIST */
 			__u64	addr;	/* host buffer */
