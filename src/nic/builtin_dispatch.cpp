@@ -24,7 +24,7 @@ ipipe_status check_msg_hdr(const ipipe_msg_hdr& hdr, std::size_t payload_bytes) 
   if (hdr.len > IPIPE_MSG_MAX_PAYLOAD || hdr.len != payload_bytes)
     return IPIPE_STS_BAD_LEN;
   if (hdr.type >= IPIPE_MSG_TYPE_LAST || hdr.resv != 0 ||
-      (hdr.flags & ~(IPIPE_MSG_F_NO_REPLY | IPIPE_MSG_F_FORWARDED)) != 0)
+      (hdr.flags & ~(IPIPE_MSG_F_NO_REPLY | IPIPE_MSG_F_FORWARDED | IPIPE_MSG_F_WIRE)) != 0)
     return IPIPE_STS_BAD_FIELD;
   return IPIPE_STS_OK;
 }

@@ -84,6 +84,22 @@ expected<void> actor_context::send(actor_id dst, std::span<const std::byte> payl
   return {};
 }
 
+expected<void> actor_context::send_remote(std::uint32_t endpoint, actor_id dst,
+                                          std::span<const std::byte> payload,
+                                          std::uint64_t req_id) {
+  if (e_.stop)
+    return error{errc::budget_exceeded, "actor stopped by the watchdog"};
+  if (payload.size() > IPIPE_MSG_MAX_PAYLOAD)
+    return error{errc::bad_length, "payload larger than IPIPE_MSG_MAX_PAYLOAD"};
+  if (endpoint == 0 || dst == 0)
+    return error{errc::invalid_argument, "remote sends need an endpoint and an actor"};
+  message m = message::make(IPIPE_MSG_ACTOR, dst, e_.id, req_id, payload, IPIPE_MSG_F_WIRE);
+  m.hdr.client = endpoint;
+  if (rt_.dispatch(std::move(m), false) == route::rejected)
+    return error{errc::not_found, "no way out of this node"};
+  return {};
+}
+
 expected<void> actor_context::reply(std::span<const std::byte> payload) {
   if (e_.stop)
     return error{errc::budget_exceeded, "actor stopped by the watchdog"};
@@ -101,6 +117,10 @@ expected<void> actor_context::reply(std::span<const std::byte> payload) {
   message m = message::make(IPIPE_MSG_REPLY, current_->hdr.src_actor, e_.id,
                             current_->hdr.req_id, payload);
   m.hdr.client = current_->hdr.client; // the wire stack needs the endpoint back
+  // A request that came in from another node (an actor there, not a
+  // client) is answered there, not to the local actor of the same id.
+  if (m.hdr.client != 0 && m.hdr.dst_actor != 0)
+    m.hdr.flags |= IPIPE_MSG_F_WIRE;
   (void)rt_.dispatch(std::move(m), false);
   return {};
 }

@@ -320,7 +320,11 @@ route runtime::dispatch(message m, bool from_peer) {
     reject(m, IPIPE_STS_BAD_LEN, errc::bad_length);
     return route::rejected;
   }
-  if (m.hdr.dst_actor == 0) {
+  if (m.hdr.dst_actor == 0 || (m.hdr.flags & IPIPE_MSG_F_WIRE) != 0) {
+    if (cfg_.outbound_via_peer && !from_peer && peer_attached_) {
+      enqueue_peer(std::move(m));
+      return route::forwarded;
+    }
     to_client(std::move(m));
     return route::to_client;
   }

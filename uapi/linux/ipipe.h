@@ -467,6 +467,12 @@ enum ipipe_msg_type {
 /* msg->flags */
 #define IPIPE_MSG_F_NO_REPLY	(1U << 0)	/* sender wants no reply */
 #define IPIPE_MSG_F_FORWARDED	(1U << 1)	/* buffered during migration */
+/*
+ * The message leaves the node on the wire: `client` names the endpoint
+ * (a peer node or a client) and dst_actor the actor there.  Set by actors
+ * and replies inside a node; the NIC clears it on frames it receives.
+ */
+#define IPIPE_MSG_F_WIRE	(1U << 2)
 
 /* 32-byte header in front of every message */
 struct ipipe_msg_hdr {
@@ -639,6 +645,7 @@ enum ipipe_nl_cmd {
 	IPIPE_CMD_PARAMS_SET,	/* needs CAP_NET_ADMIN */
 	IPIPE_CMD_ACTOR_GET,	/* dump, IPIPE_A_DEV_INDEX optional */
 	IPIPE_CMD_EVENT,	/* notification on the "events" group */
+	IPIPE_CMD_ACTOR_MIGRATE, /* needs CAP_NET_ADMIN; IPIPE_A_ACTOR: ID, LOCATION */
 	__IPIPE_CMD_MAX,
 };
 

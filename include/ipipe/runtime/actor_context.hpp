@@ -86,6 +86,13 @@ public:
   /// comes back to this actor instead.
   [[nodiscard]] expected<void> send(actor_id dst, std::span<const std::byte> payload,
                                     std::uint64_t req_id = 0);
+  /// Sends an IPIPE_MSG_ACTOR message to actor `dst` of another node, at
+  /// wire endpoint `endpoint` (the node's peer table; incoming messages
+  /// carry the sender's endpoint in hdr.client). Delivery is best effort,
+  /// as the network's: the protocol above must retry.
+  [[nodiscard]] expected<void> send_remote(std::uint32_t endpoint, actor_id dst,
+                                           std::span<const std::byte> payload,
+                                           std::uint64_t req_id = 0);
   /// Replies to the message being handled (IPIPE_MSG_REPLY, same req_id),
   /// unless it asked for none (IPIPE_MSG_F_NO_REPLY).
   [[nodiscard]] expected<void> reply(std::span<const std::byte> payload);

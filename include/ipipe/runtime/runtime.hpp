@@ -39,6 +39,10 @@ struct runtime_config {
   std::uint32_t max_actors = 1024;              ///< actor table size
   std::uint64_t default_budget_ns = 10'000'000; ///< handler budget unless set per actor
   std::uint32_t arena_pool = 4; ///< retired arenas kept for reuse (NIC memory is a fixed pool)
+  /// Messages leaving the node (to clients, or IPIPE_MSG_F_WIRE) go to the
+  /// peer instead of the client sink while a peer is attached: the host
+  /// runtime reaches the network only through its NIC.
+  bool outbound_via_peer = false;
 };
 
 /// What create_actor() needs.
@@ -60,7 +64,8 @@ enum class route : std::uint8_t {
   forwarded = 2,
   /// Not delivered: an IPIPE_MSG_ERROR went back to the sender.
   rejected = 3,
-  /// Addressed to an external client: handed to the client sink.
+  /// Leaving the node (a client, or IPIPE_MSG_F_WIRE): handed to the
+  /// client sink, or to the peer with runtime_config::outbound_via_peer.
   to_client = 4,
 };
 
@@ -110,7 +115,8 @@ struct runtime_stats {
 /// IPIPE_EV_ACTOR_KILLED.
 class runtime {
 public:
-  /// Client sink: receives replies and errors addressed to actor 0.
+  /// Client sink: receives the messages that leave the node: replies and
+  /// errors addressed to actor 0 and messages flagged IPIPE_MSG_F_WIRE.
   using client_sink = std::function<void(message&&)>;
   /// Ready hook: one call per message queued in `actor`'s mailbox.
   using ready_hook = std::function<void(actor_id)>;

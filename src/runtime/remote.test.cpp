@@ -1,0 +1,139 @@
+// Messages that leave the node: send_remote(), replies to other nodes, and
+// the host runtime reaching the network through its NIC.
+#include "test_actors.hpp"
+
+#include <ipipe/runtime/actor_registry.hpp>
+#include <ipipe/runtime/peer_channel.hpp>
+
+#include <gtest/gtest.h>
+
+namespace ipipe::runtime {
+namespace {
+
+using testing::reply_log;
+
+// A request {endpoint, dst} makes it send one message to actor `dst` at
+// `endpoint`; a message from another node is answered.
+class gossip_actor final : public actor {
+public:
+  struct order {
+    std::uint32_t endpoint;
+    std::uint32_t dst;
+  };
+
+  expected<void> init(actor_context&) override { return {}; }
+  void handle(actor_context& ctx, const message& msg) override {
+    if (msg.type() == IPIPE_MSG_REQUEST && msg.payload.size() == sizeof(order)) {
+      order o{};
+      std::memcpy(&o, msg.payload.data(), sizeof(o));
+      const std::byte ping[] = {std::byte{'p'}};
+      (void)ctx.send_remote(o.endpoint, o.dst, ping, 77);
+      (void)ctx.reply({});
+    } else if (msg.type() == IPIPE_MSG_ACTOR) {
+      const std::byte pong[] = {std::byte{'q'}};
+      (void)ctx.reply(pong);
+    }
+  }
+};
+
+void register_gossip() {
+  static const bool done = [] {
+    (void)actor_registry::add("t_gossip", [] { return std::make_unique<gossip_actor>(); });
+    return true;
+  }();
+  (void)done;
+}
+
+message order_msg(actor_id dst, std::uint32_t endpoint, std::uint32_t remote_dst) {
+  gossip_actor::order o{endpoint, remote_dst};
+  return message::make(IPIPE_MSG_REQUEST, dst, 0, 1, as_bytes_of(o));
+}
+
+TEST(remote, send_remote_leaves_the_node_flagged_and_addressed) {
+  register_gossip();
+  runtime rt;
+  reply_log out;
+  rt.set_client_sink(out.sink());
+  auto id = *rt.create_actor({.type = "t_gossip"});
+  rt.submit(order_msg(id, 9, 4));
+  rt.run_until_idle();
+  auto got = out.take();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].hdr.type, IPIPE_MSG_ACTOR);
+  EXPECT_EQ(got[0].hdr.flags & IPIPE_MSG_F_WIRE, IPIPE_MSG_F_WIRE);
+  EXPECT_EQ(got[0].hdr.client, 9u);
+  EXPECT_EQ(got[0].hdr.dst_actor, 4u);
+  EXPECT_EQ(got[0].hdr.src_actor, id);
+  EXPECT_EQ(got[1].hdr.type, IPIPE_MSG_REPLY);
+  EXPECT_EQ(got[1].hdr.flags & IPIPE_MSG_F_WIRE, 0);
+}
+
+TEST(remote, send_remote_needs_an_endpoint_and_an_actor) {
+  register_gossip();
+  runtime rt;
+  reply_log out;
+  rt.set_client_sink(out.sink());
+  auto id = *rt.create_actor({.type = "t_gossip"});
+  rt.submit(order_msg(id, 0, 4));
+  rt.submit(order_msg(id, 3, 0));
+  rt.run_until_idle();
+  for (const auto& m : out.take())
+    EXPECT_EQ(m.hdr.type, IPIPE_MSG_REPLY) << "nothing but the two replies leaves";
+}
+
+TEST(remote, a_message_from_another_nodes_actor_is_answered_on_the_wire) {
+  register_gossip();
+  runtime rt;
+  reply_log out;
+  rt.set_client_sink(out.sink());
+  auto id = *rt.create_actor({.type = "t_gossip"});
+  // Actor 3 of the node at endpoint 5 writes to us; a local actor 3 must
+  // not get the answer.
+  auto m = message::make(IPIPE_MSG_ACTOR, id, 3, 42);
+  m.hdr.client = 5;
+  rt.submit(std::move(m));
+  rt.run_until_idle();
+  auto got = out.take();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].hdr.type, IPIPE_MSG_REPLY);
+  EXPECT_EQ(got[0].hdr.dst_actor, 3u);
+  EXPECT_EQ(got[0].hdr.client, 5u);
+  EXPECT_EQ(got[0].hdr.req_id, 42u);
+  EXPECT_EQ(got[0].hdr.flags & IPIPE_MSG_F_WIRE, IPIPE_MSG_F_WIRE);
+}
+
+TEST(remote, the_host_runtime_reaches_the_network_through_its_nic) {
+  register_gossip();
+  auto rings = peer_rings::create(*msg_ring_geometry::make(8, 8224),
+                                  *msg_ring_geometry::make(8, 16384));
+  ASSERT_TRUE(rings);
+  runtime nic({.side = IPIPE_LOC_NIC});
+  runtime host({.side = IPIPE_LOC_HOST, .outbound_via_peer = true});
+  ASSERT_TRUE(nic.attach_peer(rings->nic_end()));
+  ASSERT_TRUE(host.attach_peer(rings->host_end()));
+  reply_log nic_out, host_out;
+  nic.set_client_sink(nic_out.sink());
+  host.set_client_sink(host_out.sink());
+  auto id = *host.create_actor({.type = "t_gossip"});
+  ASSERT_TRUE(nic.add_remote(id, "t_gossip"));
+  // A client request reaches the NIC, which forwards it to the host actor.
+  auto rq = order_msg(id, 9, 4);
+  rq.hdr.client = 300;
+  EXPECT_EQ(nic.submit(std::move(rq)), route::forwarded);
+  for (int i = 0; i < 1000; ++i) {
+    std::size_t n = nic.pump() + host.pump() + host.run_until_idle();
+    if (n == 0 && nic_out.size() == 2)
+      break;
+  }
+  EXPECT_EQ(host_out.size(), 0u) << "the host runtime must not answer clients itself";
+  auto got = nic_out.take();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].hdr.client, 9u);
+  EXPECT_EQ(got[0].hdr.flags & IPIPE_MSG_F_WIRE, IPIPE_MSG_F_WIRE);
+  EXPECT_EQ(got[1].hdr.type, IPIPE_MSG_REPLY);
+  EXPECT_EQ(got[1].hdr.client, 300u);
+  EXPECT_EQ(got[1].hdr.dst_actor, 0u);
+}
+
+} // namespace
+} // namespace ipipe::runtime
