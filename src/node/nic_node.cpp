@@ -292,6 +292,8 @@ void nic_node::manager() {
   std::uint64_t next_watch = 0;
   for (;;) {
     std::size_t n = manage_once();
+    // Actors' timers: ticks go through the mailboxes like any message.
+    n += rt_.tick(monotonic_ns());
     if (cfg_.watchdog_period_ns != 0) {
       const std::uint64_t now = monotonic_ns();
       if (now >= next_watch) {

@@ -51,6 +51,7 @@ struct actor_entry {
   bool running = false;
   actor_stats stats;
   std::optional<incoming_state> incoming;
+  std::uint64_t next_tick_ns = 0; // 0: not yet scheduled on this side
 
   std::atomic<std::uint64_t> budget_ns{0};
   std::atomic<std::uint64_t> running_since{0}; // 0: idle; read by the watchdog

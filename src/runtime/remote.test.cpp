@@ -135,5 +135,62 @@ TEST(remote, the_host_runtime_reaches_the_network_through_its_nic) {
   EXPECT_EQ(got[1].hdr.dst_actor, 0u);
 }
 
+// Counts its ticks in a DMO and answers requests with the count.
+class ticking_actor final : public actor {
+public:
+  expected<void> init(actor_context& ctx) override {
+    auto o = ctx.dmo_malloc(sizeof(std::uint64_t));
+    if (!o)
+      return o.err();
+    return {};
+  }
+  std::uint64_t tick_period_ns() const noexcept override { return 1000; }
+  void handle(actor_context& ctx, const message& msg) override {
+    const object_id o = ctx.objects().front();
+    auto n = ctx.load<std::uint64_t>(o);
+    if (is_tick(msg)) {
+      (void)ctx.store(o, 0, *n + 1);
+      return;
+    }
+    (void)ctx.reply(as_bytes_of(*n));
+  }
+};
+
+TEST(ticks, come_once_per_period_and_only_to_actors_that_ask) {
+  static const bool done = [] {
+    (void)actor_registry::add("t_ticking", [] { return std::make_unique<ticking_actor>(); });
+    return true;
+  }();
+  (void)done;
+  register_gossip();
+  runtime rt;
+  reply_log out;
+  rt.set_client_sink(out.sink());
+  auto ticking = *rt.create_actor({.type = "t_ticking"});
+  (void)*rt.create_actor({.type = "t_gossip"});
+  EXPECT_EQ(rt.tick(10'000), 0u) << "the first call only starts the period";
+  EXPECT_EQ(rt.tick(10'500), 0u);
+  EXPECT_EQ(rt.tick(11'000), 1u);
+  EXPECT_EQ(rt.tick(11'999), 0u);
+  EXPECT_EQ(rt.tick(50'000), 1u) << "missed ticks are not made up";
+  rt.run_until_idle();
+  rt.submit(message::make(IPIPE_MSG_REQUEST, ticking, 0, 1));
+  rt.run_until_idle();
+  auto got = out.take();
+  ASSERT_EQ(got.size(), 1u) << "ticks are never answered";
+  std::uint64_t n = 0;
+  std::memcpy(&n, got[0].payload.data(), sizeof(n));
+  EXPECT_EQ(n, 2u);
+}
+
+TEST(ticks, a_message_from_a_client_is_never_a_tick) {
+  auto m = message::make(IPIPE_MSG_ACTOR, 4, 4, 0, {}, IPIPE_MSG_F_NO_REPLY);
+  EXPECT_TRUE(is_tick(m));
+  m.hdr.client = 7;
+  EXPECT_FALSE(is_tick(m));
+  EXPECT_FALSE(is_tick(message::make(IPIPE_MSG_ACTOR, 4, 5, 0, {}, IPIPE_MSG_F_NO_REPLY)));
+  EXPECT_FALSE(is_tick(message::make(IPIPE_MSG_REQUEST, 4, 4, 0, {}, IPIPE_MSG_F_NO_REPLY)));
+}
+
 } // namespace
 } // namespace ipipe::runtime

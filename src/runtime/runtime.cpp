@@ -485,6 +485,36 @@ std::size_t runtime::mailbox_size(actor_id id) const {
   return e->mailbox.size();
 }
 
+std::size_t runtime::tick(std::uint64_t now_ns) {
+  std::vector<entry_ptr> all;
+  {
+    std::shared_lock g(table_mtx_);
+    all.reserve(table_.size());
+    for (const auto& [id, e] : table_)
+      all.push_back(e);
+  }
+  std::vector<actor_id> ready;
+  for (const auto& e : all) {
+    std::lock_guard lk(e->m);
+    if (e->state != actor_state::local || !e->impl)
+      continue;
+    const std::uint64_t period = e->impl->tick_period_ns();
+    if (period == 0)
+      continue;
+    if (e->next_tick_ns == 0) {
+      e->next_tick_ns = now_ns + period;
+      continue;
+    }
+    if (now_ns < e->next_tick_ns)
+      continue;
+    e->next_tick_ns = now_ns + period;
+    message m = message::make(IPIPE_MSG_ACTOR, e->id, e->id, now_ns, {}, IPIPE_MSG_F_NO_REPLY);
+    (void)route_locked(*e, m, ready);
+  }
+  notify_ready(ready);
+  return ready.size();
+}
+
 // -- isolation and statistics -------------------------------------------------------
 
 std::size_t runtime::watchdog_tick(std::uint64_t now_ns) {

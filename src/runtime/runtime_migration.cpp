@@ -562,6 +562,7 @@ void runtime::mig_end(const ipipe_msg_hdr& h) {
   {
     std::lock_guard lk(e->m);
     e->state = actor_state::local;
+    e->next_tick_ns = 0; // this side's clock starts the period afresh
     e->stats.requests = in.begin.requests;
     e->stats.exec_ns_sum = in.begin.exec_ns_sum;
     e->stats.exec_ns_sumsq = in.begin.exec_ns_sumsq;

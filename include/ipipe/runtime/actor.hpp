@@ -25,6 +25,10 @@ public:
   /// Handles one message. Replies and sends go through `ctx`.
   virtual void handle(actor_context& ctx, const message& msg) = 0;
 
+  /// Returns how often the actor wants a tick message (see is_tick()), in
+  /// ns; 0 (the default) for never. Protocols with timeouts (leader
+  /// election, retransmission) use ticks: handlers never sleep.
+  [[nodiscard]] virtual std::uint64_t tick_period_ns() const noexcept { return 0; }
   /// Re-attaches to state rebuilt by a migration, instead of init(). The
   /// objects keep their ids; ctx.objects() lists them in id order.
   [[nodiscard]] virtual expected<void> restore(actor_context& ctx) {

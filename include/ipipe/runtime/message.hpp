@@ -42,6 +42,14 @@ struct message {
   [[nodiscard]] std::uint16_t type() const noexcept { return hdr.type; }
 };
 
+/// Returns true if `m` is a tick from runtime::tick(): an empty
+/// IPIPE_MSG_ACTOR an actor gets from itself, with no reply wanted and the
+/// tick's CLOCK_MONOTONIC time in req_id.
+[[nodiscard]] inline bool is_tick(const message& m) noexcept {
+  return m.hdr.type == IPIPE_MSG_ACTOR && m.hdr.src_actor == m.hdr.dst_actor &&
+         m.hdr.client == 0 && m.payload.empty() && (m.hdr.flags & IPIPE_MSG_F_NO_REPLY) != 0;
+}
+
 /// Returns `s` viewed as bytes, for building payloads in tests and actors.
 template <class T>
 [[nodiscard]] std::span<const std::byte> as_bytes_of(const T& v) noexcept {

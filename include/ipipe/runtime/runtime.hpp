@@ -187,6 +187,12 @@ public:
   /// Single-threaded dispatcher: run_next() over the ready FIFO until it is
   /// empty or `max` handlers ran. Returns the handlers run.
   std::size_t run_until_idle(std::size_t max = SIZE_MAX);
+  /// Queues a tick (see is_tick()) for every local actor whose
+  /// tick_period_ns() has passed since its last one, at CLOCK_MONOTONIC
+  /// `now_ns`; the first tick after creation or arrival comes one period
+  /// later. Ticks missed while nobody called tick() are not made up. Returns
+  /// the ticks queued.
+  std::size_t tick(std::uint64_t now_ns);
   /// Returns the number of messages in `id`'s mailbox.
   [[nodiscard]] std::size_t mailbox_size(actor_id id) const;
 
