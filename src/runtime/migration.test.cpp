@@ -180,6 +180,47 @@ TEST(migration, an_actor_moves_to_the_host_with_its_objects_and_back_again) {
   EXPECT_EQ(f.nic.stats().peer_protocol + f.host.stats().peer_protocol, 0u);
 }
 
+TEST(migration, the_nic_pulls_an_actor_back_by_asking_the_host) {
+  pair_fixture f;
+  const actor_id a = f.add_counter();
+  EXPECT_EQ(f.nic.request_pull(a).err().code(), errc::invalid_argument) << "it is here";
+  ASSERT_TRUE(f.nic.migrate(a));
+  f.settle();
+  ASSERT_EQ(f.nic.info(a)->state, actor_state::remote);
+  ASSERT_TRUE(f.nic.request_pull(a));
+  f.settle();
+  EXPECT_EQ(f.nic.info(a)->state, actor_state::local);
+  EXPECT_EQ(f.host.info(a)->state, actor_state::remote);
+  EXPECT_EQ(f.host.stats().pulls_refused, 0u);
+  // A pull for an actor the host does not hold is refused and counted.
+  ASSERT_TRUE(f.nic.add_remote(99, "t_counter"));
+  ASSERT_TRUE(f.nic.request_pull(99));
+  f.settle();
+  EXPECT_EQ(f.host.stats().pulls_refused, 1u);
+  EXPECT_EQ(f.nic.request_pull(12345).err().code(), errc::not_found);
+}
+
+TEST(migration, a_peer_that_goes_away_mid_stream_leaves_the_actor_running_here) {
+  pair_fixture f;
+  const actor_id a = f.add_counter();
+  ASSERT_TRUE(f.nic.migrate(a));
+  // Phase 1 and part of the stream go out; the host never answers.
+  (void)f.nic.pump();
+  ASSERT_EQ(f.nic.info(a)->state, actor_state::migrating_out);
+  ASSERT_EQ(f.nic.submit(counter_request(a, 0, 1, 1)), route::buffered);
+  f.nic.detach_peer();
+  EXPECT_FALSE(f.nic.peer_attached());
+  EXPECT_EQ(f.nic.info(a)->state, actor_state::local);
+  EXPECT_EQ(f.nic.run_until_idle(), 1u);
+  check_replies(f.replies.copy(), {{1, {a, 0, 1}}});
+  EXPECT_EQ(f.nic.migrate(a).err().code(), errc::invalid_argument) << "no peer to go to";
+  f.nic.detach_peer(); // twice is harmless
+  // A new peer can be attached; the host's half-received copy was dropped
+  // there the same way.
+  f.host.detach_peer();
+  EXPECT_NE(f.host.info(a)->state, actor_state::local);
+}
+
 TEST(migration, requests_queued_or_arriving_during_a_migration_run_once_in_order_on_the_far_side) {
   pair_fixture f;
   const actor_id a = f.add_counter();

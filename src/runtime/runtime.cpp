@@ -559,6 +559,8 @@ runtime_stats runtime::stats() const {
   s.migrations_out = ctr_.migrations_out;
   s.migrations_in = ctr_.migrations_in;
   s.migrations_refused = ctr_.migrations_refused;
+  s.peer_dropped = ctr_.peer_dropped;
+  s.pulls_refused = ctr_.pulls_refused;
   return s;
 }
 

@@ -79,6 +79,77 @@ std::size_t runtime::pump() {
   return n;
 }
 
+void runtime::detach_peer() {
+  std::vector<actor_id> leaving;
+  {
+    std::lock_guard pl(pump_mtx_);
+    {
+      std::lock_guard l(peer_mtx_);
+      if (!peer_attached_)
+        return;
+      peer_attached_ = false;
+      chan_ = {};
+      ctr_.peer_dropped += to_peer_.size();
+      to_peer_.clear();
+      mig_ctrl_.clear();
+    }
+    std::lock_guard ml(mig_mtx_);
+    for (const auto& o : outgoing_)
+      leaving.push_back(o->e->id);
+  }
+  // Nothing was taken over: each one resumes here as after a refusal.
+  for (actor_id id : leaving) {
+    std::lock_guard ml(mig_mtx_);
+    auto it = std::find_if(outgoing_.begin(), outgoing_.end(),
+                           [&](const auto& o) { return o->e->id == id; });
+    if (it != outgoing_.end())
+      (*it)->ph = phase::fence; // mig_refused accepts the stream at any stage now
+  }
+  for (actor_id id : leaving)
+    mig_refused(mig_hdr(IPIPE_MSG_MIG_ACK, id));
+  // Half-received actors never arrive; their senders' state is gone with
+  // the peer.
+  std::vector<entry_ptr> all;
+  {
+    std::shared_lock l(table_mtx_);
+    for (const auto& [id, e] : table_)
+      all.push_back(e);
+  }
+  for (const auto& e : all) {
+    std::unique_lock lk(e->m);
+    if (e->state != actor_state::incoming)
+      continue;
+    const std::uint64_t quota = e->quota;
+    e->state = actor_state::remote;
+    e->incoming.reset();
+    if (e->store) {
+      give_region(std::move(*e->store).take_memory());
+      e->store.reset();
+    }
+    ctr_.peer_dropped += e->held.size();
+    e->held.clear();
+    lk.unlock();
+    std::unique_lock l(table_mtx_);
+    quota_total_ -= quota;
+  }
+}
+
+expected<void> runtime::request_pull(actor_id id) {
+  if (!peer_attached_)
+    return error{errc::invalid_argument, "no peer attached"};
+  auto e = find(id);
+  if (!e)
+    return error{errc::not_found, "no such actor"};
+  {
+    std::lock_guard lk(e->m);
+    if (e->state != actor_state::remote)
+      return error{errc::invalid_argument, "actor does not run at the peer"};
+  }
+  std::lock_guard l(peer_mtx_);
+  mig_ctrl_.push_back(message::make(IPIPE_MSG_MIG_PULL, id, 0, 0));
+  return {};
+}
+
 bool runtime::quiet() const {
   {
     std::lock_guard ml(mig_mtx_);
@@ -362,7 +433,8 @@ std::size_t runtime::pump_in_msgs() {
     ++n;
     if (h.type == IPIPE_MSG_MIG_ACK && h.req_id == static_cast<std::uint64_t>(wire::ack_stage::fence)) {
       mig_ack(h, true);
-    } else if (h.type >= IPIPE_MSG_MIG_BEGIN && h.type <= IPIPE_MSG_MIG_ACK) {
+    } else if ((h.type >= IPIPE_MSG_MIG_BEGIN && h.type <= IPIPE_MSG_MIG_ACK) ||
+               h.type == IPIPE_MSG_MIG_PULL) {
       ++ctr_.peer_protocol;
     } else {
       message m;
@@ -388,6 +460,11 @@ std::size_t runtime::pump_in_mig() {
     case IPIPE_MSG_MIG_OBJECT: mig_object(h, p); break;
     case IPIPE_MSG_MIG_REQUEST: mig_request(h, p); break;
     case IPIPE_MSG_MIG_END: mig_end(h); break;
+    case IPIPE_MSG_MIG_PULL:
+      // The peer wants its actor back: push it, unless it cannot move now.
+      if (!migrate(h.dst_actor))
+        ++ctr_.pulls_refused;
+      break;
     case IPIPE_MSG_MIG_ACK:
       if (h.req_id == static_cast<std::uint64_t>(wire::ack_stage::takeover))
         mig_ack(h, false);

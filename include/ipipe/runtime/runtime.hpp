@@ -88,6 +88,8 @@ struct runtime_stats {
   std::uint64_t migrations_out = 0; ///< completed outgoing migrations
   std::uint64_t migrations_in = 0;  ///< completed incoming migrations
   std::uint64_t migrations_refused = 0; ///< outgoing migrations the peer refused
+  std::uint64_t peer_dropped = 0;   ///< messages dropped when the peer went away
+  std::uint64_t pulls_refused = 0;  ///< MIG_PULL requests that could not start
 };
 
 /// One side's actor runtime: the actor table, the actors' DMO memory, the
@@ -145,6 +147,15 @@ public:
   /// migration slot that message wrapped in a MIG_REQUEST), else
   /// errc::invalid_argument.
   [[nodiscard]] expected<void> attach_peer(peer_channel ch);
+  /// Disconnects the peer (it went away: its rings are about to be freed);
+  /// returns once pump() can no longer touch them. Outgoing migrations not
+  /// yet taken over resume here; actors arriving from the peer go back to
+  /// remote; messages waiting for the peer are dropped and counted. Actors
+  /// at the peer stay remote: their requests are rejected until a peer is
+  /// attached again.
+  void detach_peer();
+  /// Returns true while a peer is attached.
+  [[nodiscard]] bool peer_attached() const noexcept { return peer_attached_; }
   /// Returns this runtime's side.
   [[nodiscard]] ipipe_location side() const noexcept { return cfg_.side; }
 
@@ -203,6 +214,11 @@ public:
   /// (already moving), errc::invalid_argument (not local or no peer),
   /// errc::permission_denied (quarantined).
   [[nodiscard]] expected<void> migrate(actor_id id);
+  /// Asks the peer to migrate actor `id`, which runs there, back here
+  /// (IPIPE_MSG_MIG_PULL): the pull of a peer in another process.
+  /// errc::invalid_argument if no peer is attached or the actor is not
+  /// remote, errc::not_found if unknown.
+  [[nodiscard]] expected<void> request_pull(actor_id id);
   /// Moves messages over the peer rings and advances migrations. Returns
   /// the units of work done (0: nothing to do). One caller at a time; a
   /// concurrent call returns 0 at once.
@@ -284,7 +300,7 @@ private:
   struct counters {
     std::atomic<std::uint64_t> executed{0}, rejected{0}, forwarded{0}, buffered{0}, killed{0},
       peer_bad_desc{0}, peer_protocol{0}, migrations_out{0}, migrations_in{0},
-      migrations_refused{0};
+      migrations_refused{0}, peer_dropped{0}, pulls_refused{0};
   };
   counters ctr_;
   std::atomic<std::uint32_t> peer_max_payload_{0}; // msg ring payload limit, set at attach
