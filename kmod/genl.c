@@ -42,6 +42,16 @@ static const struct nla_policy ipipe_params_policy[IPIPE_A_FCFS_CORES + 1] = {
 	[IPIPE_A_FCFS_CORES] = NLA_POLICY_MAX(NLA_U32, 4096),
 };
 
+static const struct nla_policy ipipe_migrate_actor_policy[IPIPE_A_ACTOR_LOCATION + 1] = {
+	[IPIPE_A_ACTOR_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[IPIPE_A_ACTOR_LOCATION] = NLA_POLICY_MAX(NLA_U32, IPIPE_LOC_HOST),
+};
+
+static const struct nla_policy ipipe_migrate_policy[IPIPE_A_ACTOR + 1] = {
+	[IPIPE_A_DEV_INDEX] = { .type = NLA_U32 },
+	[IPIPE_A_ACTOR] = NLA_POLICY_NESTED(ipipe_migrate_actor_policy),
+};
+
 static struct genl_family ipipe_genl_family;
 
 static int ipipe_nl_fill_dev(struct sk_buff *msg, struct ipipe_dev *ipd, u32 portid,
@@ -63,6 +73,7 @@ static int ipipe_nl_fill_dev(struct sk_buff *msg, struct ipipe_dev *ipd, u32 por
 	    nla_put_string(msg, IPIPE_A_FW_NAME, ipd->ident.fw_name) ||
 	    nla_put_u32(msg, IPIPE_A_FW_VERSION, ipd->ident.fw_version) ||
 	    nla_put_u32(msg, IPIPE_A_ABI_VERSION, ipd->ident.abi_version) ||
+	    nla_put_u32(msg, IPIPE_A_FW_STATE, READ_ONCE(ipd->hdr->state)) ||
 	    nla_put_u32(msg, IPIPE_A_NIC_CORES, ipd->ident.nic_cores) ||
 	    nla_put_u64_64bit(msg, IPIPE_A_NIC_MEM, ipd->mem_size, IPIPE_A_PAD) ||
 	    nla_put_u64_64bit(msg, IPIPE_A_TAIL_THRESH_NS, p.tail_thresh_ns, IPIPE_A_PAD) ||
@@ -83,8 +94,10 @@ static struct ipipe_dev *ipipe_nl_dev(struct genl_info *info)
 {
 	struct ipipe_dev *ipd;
 
-	if (GENL_REQ_ATTR_CHECK(info, IPIPE_A_DEV_INDEX))
+	if (GENL_REQ_ATTR_CHECK(info, IPIPE_A_DEV_INDEX)) {
+		IPIPE_EA(info->extack, "device index missing");
 		return ERR_PTR(-EINVAL);
+	}
 	ipd = ipipe_dev_get_by_index(nla_get_u32(info->attrs[IPIPE_A_DEV_INDEX]));
 	if (!ipd) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[IPIPE_A_DEV_INDEX],
@@ -295,6 +308,108 @@ static int ipipe_nl_actor_get_dumpit(struct sk_buff *skb, struct netlink_callbac
 	return skb->len;
 }
 
+/* Why the NIC refused a MIGRATE, by the errno its status maps to. */
+static const char *ipipe_nl_migrate_why(int err)
+{
+	switch (err) {
+	case -ENOENT:
+		return "the NIC does not know the actor";
+	case -EBUSY:
+		return "the actor is pinned, migrating or already there";
+	case -ENOSPC:
+		return "no NIC memory left for the actor's quota";
+	case -ETIMEDOUT:
+		return "the NIC did not answer";
+	default:
+		return "the NIC refused the migration";
+	}
+}
+
+/*
+ * The migration stream of an actor runs over the rings of the file that
+ * registered it, so the command goes out with that file's ring context.
+ * Lock order as in ipipe_chrdev_revoke(): files_lock, then f->lock; the
+ * owner's lock is held across the command, as its own ioctl would.
+ */
+static int ipipe_nl_migrate(struct ipipe_dev *ipd, u32 actor_id, u32 to,
+			    struct netlink_ext_ack *extack)
+{
+	struct ipipe_admin_cmd cmd = {};
+	struct ipipe_file *f, *owner = NULL;
+	struct ipipe_admin_cqe cqe;
+	int err;
+
+	mutex_lock(&ipd->files_lock);
+	list_for_each_entry(f, &ipd->files, node) {
+		mutex_lock(&f->lock);
+		if (!f->revoked && f->ring_id_valid && xa_load(&f->actors, actor_id)) {
+			owner = f;
+			break;
+		}
+		mutex_unlock(&f->lock);
+	}
+	/* a release() of owner now waits for owner->lock before freeing it */
+	mutex_unlock(&ipd->files_lock);
+	if (!owner) {
+		IPIPE_EA(extack, "no such actor on this device");
+		return -ENOENT;
+	}
+	cmd.opcode = IPIPE_ADMIN_MIGRATE;
+	cmd.target.actor_id = actor_id;
+	cmd.target.to = to;
+	cmd.target.ring_id = owner->ring_id;
+	err = ipipe_admin_exec(ipd, &cmd, &cqe, ipipe_admin_timeout(), NULL, NULL);
+	mutex_unlock(&owner->lock);
+	if (err && extack)
+		extack->_msg = ipipe_nl_migrate_why(err);
+	return err;
+}
+
+static int ipipe_nl_actor_migrate_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[IPIPE_A_ACTOR_LOCATION + 1];
+	struct nlattr *nest = info->attrs[IPIPE_A_ACTOR];
+	struct ipipe_dev *ipd;
+	u32 actor_id;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, IPIPE_A_ACTOR)) {
+		IPIPE_EA(info->extack, "actor (id, location) missing");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, IPIPE_A_ACTOR_LOCATION, nest, ipipe_migrate_actor_policy,
+			       info->extack);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, IPIPE_A_ACTOR_ID)) {
+		IPIPE_EA(info->extack, "actor id missing");
+		return -EINVAL;
+	}
+	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, IPIPE_A_ACTOR_LOCATION)) {
+		IPIPE_EA(info->extack, "actor location missing");
+		return -EINVAL;
+	}
+	ipd = ipipe_nl_dev(info);
+	if (IS_ERR(ipd))
+		return PTR_ERR(ipd);
+	actor_id = nla_get_u32(tb[IPIPE_A_ACTOR_ID]);
+	down_read(&ipd->gone_lock);
+	if (ipd->gone) {
+		IPIPE_EA(info->extack, "the device is gone");
+		err = -ENODEV;
+	} else if (actor_id > ipd->ident.max_actors) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[IPIPE_A_ACTOR_ID],
+				    "actor id beyond the NIC's actor table");
+		err = -ERANGE;
+	} else {
+		err = ipipe_nl_migrate(ipd, actor_id, nla_get_u32(tb[IPIPE_A_ACTOR_LOCATION]),
+				       info->extack);
+	}
+	up_read(&ipd->gone_lock);
+	ipipe_dev_put(ipd);
+	return err;
+}
+
 static const struct genl_ops ipipe_genl_ops[] = {
 	{
 		.cmd		= IPIPE_CMD_DEV_GET,
@@ -315,6 +430,13 @@ static const struct genl_ops ipipe_genl_ops[] = {
 		.dumpit		= ipipe_nl_actor_get_dumpit,
 		.policy		= ipipe_dev_policy,
 		.maxattr	= IPIPE_A_DEV_INDEX,
+	},
+	{
+		.cmd		= IPIPE_CMD_ACTOR_MIGRATE,
+		.doit		= ipipe_nl_actor_migrate_doit,
+		.policy		= ipipe_migrate_policy,
+		.maxattr	= IPIPE_A_ACTOR,
+		.flags		= GENL_ADMIN_PERM,
 	},
 };
 

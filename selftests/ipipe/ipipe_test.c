@@ -1099,6 +1099,98 @@ TEST_F(ring, state_changes_need_cap_net_admin)
 	EXPECT_EQ(0, actor_cmd(self->fd, IPIPE_IOC_ACTOR_UNREGISTER, id, 0));
 }
 
+/* Sends ACTOR_MIGRATE; a negative dev or to leaves that attribute out. */
+static int nl_actor_migrate(struct nl_sock *s, uint16_t family, int dev, uint32_t id, int to)
+{
+	struct {
+		struct nlattr a;
+		uint32_t v;
+	} nest[2] = {
+		{ { sizeof(nest[0]), IPIPE_A_ACTOR_ID }, id },
+		{ { sizeof(nest[0]), IPIPE_A_ACTOR_LOCATION }, to },
+	};
+	struct nl_req r;
+	int err;
+
+	nl_req_init(&r, family, IPIPE_CMD_ACTOR_MIGRATE, NLM_F_ACK);
+	if (dev >= 0)
+		nl_put_u32(&r, IPIPE_A_DEV_INDEX, dev);
+	nl_put(&r, IPIPE_A_ACTOR | NLA_F_NESTED, nest, to >= 0 ? sizeof(nest) : sizeof(nest[0]));
+	err = nl_send(s, &r);
+	return err ?: nl_recv(s, NULL, NULL);
+}
+
+/*
+ * ACTOR_MIGRATE moves an actor whichever file registered it, and says why
+ * when it cannot.
+ */
+TEST_F(ring, netlink_migrate_moves_any_actor_and_says_why_not)
+{
+	struct ipipe_info info = { .size = sizeof(info) };
+	struct actor_dump d = {};
+	struct nl_family fam;
+	struct nl_sock s;
+	struct nl_req r;
+	int id, status;
+	pid_t child;
+
+	ASSERT_EQ(0, ioctl(self->fd, IPIPE_IOC_GET_INFO, &info));
+	ASSERT_EQ(0, nl_open(&s));
+	if (nl_resolve(&s, IPIPE_GENL_NAME, &fam))
+		SKIP(return, "no ipipe netlink family");
+	id = actor_register(self->fd, "echo", 0, IPIPE_LOC_NIC);
+	ASSERT_LT(0, id);
+
+	/* the netlink socket is not the file that owns the actor */
+	EXPECT_EQ(0, nl_actor_migrate(&s, fam.id, 0, id, IPIPE_LOC_HOST))
+		TH_LOG("extack: %s", s.err_msg);
+	d.id = id;
+	nl_req_init(&r, fam.id, IPIPE_CMD_ACTOR_GET, NLM_F_DUMP);
+	ASSERT_EQ(0, nl_send(&s, &r));
+	EXPECT_EQ(0, nl_recv(&s, actor_dump_cb, &d));
+	EXPECT_EQ(1, d.found);
+	EXPECT_EQ(IPIPE_LOC_HOST, d.location);
+
+	/* the firmware's refusal, mapped to an errno, with the reason */
+	EXPECT_EQ(-EBUSY, nl_actor_migrate(&s, fam.id, 0, id, IPIPE_LOC_HOST));
+	EXPECT_STREQ("the actor is pinned, migrating or already there", s.err_msg);
+	EXPECT_EQ(0, nl_actor_migrate(&s, fam.id, 0, id, IPIPE_LOC_NIC))
+		TH_LOG("extack: %s", s.err_msg);
+
+	EXPECT_EQ(-ENOENT, nl_actor_migrate(&s, fam.id, 0, id + 1, IPIPE_LOC_HOST));
+	EXPECT_STREQ("ipipe: no such actor on this device", s.err_msg);
+	EXPECT_EQ(-ERANGE, nl_actor_migrate(&s, fam.id, 0, info.max_actors + 1, IPIPE_LOC_HOST));
+	EXPECT_STREQ("actor id beyond the NIC's actor table", s.err_msg);
+	EXPECT_EQ(-ENODEV, nl_actor_migrate(&s, fam.id, 42, id, IPIPE_LOC_HOST));
+	EXPECT_STREQ("no such ipipe device", s.err_msg);
+	/* policy checks: location, actor id 0, missing attributes */
+	EXPECT_EQ(-ERANGE, nl_actor_migrate(&s, fam.id, 0, id, 2));
+	EXPECT_STREQ("integer out of range", s.err_msg);
+	EXPECT_EQ(-ERANGE, nl_actor_migrate(&s, fam.id, 0, 0, IPIPE_LOC_HOST));
+	EXPECT_STREQ("integer out of range", s.err_msg);
+	EXPECT_EQ(-EINVAL, nl_actor_migrate(&s, fam.id, 0, id, -1));
+	EXPECT_STREQ("ipipe: actor location missing", s.err_msg);
+	EXPECT_EQ(-EINVAL, nl_actor_migrate(&s, fam.id, -1, id, IPIPE_LOC_HOST));
+	EXPECT_STREQ("ipipe: device index missing", s.err_msg);
+	nl_req_init(&r, fam.id, IPIPE_CMD_ACTOR_MIGRATE, NLM_F_ACK);
+	nl_put_u32(&r, IPIPE_A_DEV_INDEX, 0);
+	ASSERT_EQ(0, nl_send(&s, &r));
+	EXPECT_EQ(-EINVAL, nl_recv(&s, NULL, NULL));
+	EXPECT_STREQ("ipipe: actor (id, location) missing", s.err_msg);
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		if (drop_net_admin())
+			_exit(100);
+		_exit(nl_actor_migrate(&s, fam.id, 0, id, IPIPE_LOC_HOST) != -EPERM);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("migrate without CAP_NET_ADMIN was not EPERM");
+	close(s.fd);
+}
+
 /* ---- concurrency, unbind, rmmod -------------------------------------- */
 
 struct hammer_arg {

@@ -192,6 +192,17 @@ enum ipipe_ring_type {
 	IPIPE_RING_TYPE_LAST,
 };
 
+/*
+ * ring->flags of RING_CREATE.  The four rings of a context created with
+ * IPIPE_RING_CREATE_F_RUNTIME join the host's actor runtime to the NIC's:
+ * the NIC's runtime consumes MSG_H2N and MIG_H2N and produces MSG_N2H and
+ * MIG_N2H itself (forwarded requests, replies, migration streams) instead
+ * of serving MSG_H2N as client requests.  One such context per NIC
+ * (IPIPE_STS_BUSY for a second one); destroying any of its rings detaches
+ * the host runtime.
+ */
+#define IPIPE_RING_CREATE_F_RUNTIME	(1U << 0)
+
 /* DMA direction, IPIPE_ADMIN_DMA */
 enum ipipe_dma_dir {
 	IPIPE_DMA_TO_NIC	= 0,	/* host memory -> NIC memory */
@@ -262,7 +273,8 @@ struct ipipe_admin_cmd {
 			__u32	type;		/* enum ipipe_ring_type */
 			__u32	entries;	/* power of two */
 			__u32	slot_size;	/* payload bytes per entry */
-			__u32	resv[6];
+			__u32	flags;		/* IPIPE_RING_CREATE_F_* */
+			__u32	resv[5];
 		} ring;
 		struct {		/* DMA */
 			__u64	sgl_addr;	/* host array of ipipe_dma_seg */
@@ -370,7 +382,8 @@ struct ipipe_fw_stats {
 	__u64	migrations_to_nic;
 	__u64	host_backlog_dropped;	/* host unreachable, queue full */
 	__u64	watchdog_kills;
-	__u64	resv[15];
+	__u64	wire_tx_dropped;	/* unknown endpoint or socket full */
+	__u64	resv[14];
 };
 
 /* one ACTOR_LIST entry */
@@ -572,7 +585,7 @@ struct ipipe_ring_offsets {
 /* IPIPE_IOC_RING_SETUP: one ring context (four rings) per open file */
 struct ipipe_ring_setup {
 	__u32	size;		/* in: sizeof(struct ipipe_ring_setup) */
-	__u32	flags;		/* must be zero */
+	__u32	flags;		/* in: IPIPE_RING_SETUP_F_* */
 	__u32	msg_entries;	/* in: 0 = module default; rounded up to 2^n */
 	__u32	msg_slot_size;	/* in: 0 = module default */
 	__u32	mig_entries;	/* in: 0 = module default */
@@ -582,6 +595,12 @@ struct ipipe_ring_setup {
 	struct ipipe_ring_offsets off[IPIPE_RING_TYPE_LAST];	/* out, by type */
 	__u32	resv[8];
 };
+
+/*
+ * The rings join the host's actor runtime (ipiped) to the NIC's; needs
+ * CAP_NET_ADMIN, -EBUSY if another file holds the runtime context.
+ */
+#define IPIPE_RING_SETUP_F_RUNTIME	(1U << 0)
 
 #define IPIPE_RING_SETUP_SIZE_VER0	(32 + 4 * 64 + 32)
 
@@ -673,6 +692,7 @@ enum ipipe_nl_attr {
 	IPIPE_A_ACTOR,		/* nest: IPIPE_A_ACTOR_* */
 	IPIPE_A_EVENT,		/* nest: IPIPE_A_EVENT_* */
 	IPIPE_A_PAD,
+	IPIPE_A_FW_STATE,	/* u32: enum ipipe_fw_state */
 	__IPIPE_A_MAX,
 };
 
