@@ -79,6 +79,7 @@ struct ipipe_file {
 	bool rings_ready;		/* set once (release), read locklessly */
 	bool ring_id_valid;
 	bool revoked;			/* device gone, mappings zapped */
+	bool runtime;			/* rings join ipiped's runtime */
 	u32 ring_id;
 	struct ipipe_ring_mem ring[IPIPE_RING_TYPE_LAST];
 	struct xarray actors;		/* actor ids owned by this file */

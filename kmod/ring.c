@@ -75,6 +75,8 @@ static int ipipe_ring_create(struct ipipe_file *f, u32 type, u32 entries, u32 sl
 	cmd.ring.type = type;
 	cmd.ring.entries = entries;
 	cmd.ring.slot_size = slot;
+	if (f->runtime)
+		cmd.ring.flags = IPIPE_RING_CREATE_F_RUNTIME;
 	err = ipipe_admin_exec(ipd, &cmd, &cqe, ipipe_admin_timeout(), NULL, NULL);
 	if (err) {
 		/*
@@ -138,9 +140,10 @@ void ipipe_rings_teardown(struct ipipe_file *f)
  * @f: the file
  * @argp: struct ipipe_ring_setup in user memory
  *
- * Return: 0, -EINVAL for bad geometry or reserved fields, -EBUSY if the
- * file already has rings or the NIC has no free context, -ENOMEM, or the
- * error of RING_CREATE.
+ * Return: 0, -EINVAL for bad geometry or reserved fields, -EPERM for a
+ * runtime context without CAP_NET_ADMIN, -EBUSY if the file already has
+ * rings, the NIC has no free context or (runtime) already has a runtime
+ * context, -ENOMEM, or the error of RING_CREATE.
  */
 long ipipe_ring_setup_ioctl(struct ipipe_file *f, void __user *argp)
 {
@@ -153,7 +156,7 @@ long ipipe_ring_setup_ioctl(struct ipipe_file *f, void __user *argp)
 	err = ipipe_copy_struct_from_user(&rs, sizeof(rs), argp, IPIPE_RING_SETUP_SIZE_VER0);
 	if (err)
 		return err;
-	if (rs.flags || rs.ring_id || rs.resv0 ||
+	if ((rs.flags & ~IPIPE_RING_SETUP_F_RUNTIME) || rs.ring_id || rs.resv0 ||
 	    memchr_inv(rs.off, 0, sizeof(rs.off)) || memchr_inv(rs.resv, 0, sizeof(rs.resv)))
 		return -EINVAL;
 	err = ipipe_ring_geometry(&rs.msg_entries, &rs.msg_slot_size,
@@ -170,11 +173,16 @@ long ipipe_ring_setup_ioctl(struct ipipe_file *f, void __user *argp)
 		slot[type] = msg ? rs.msg_slot_size : rs.mig_slot_size;
 	}
 
+	/* The runtime context carries other actors' state: ipiped's job. */
+	if ((rs.flags & IPIPE_RING_SETUP_F_RUNTIME) && !capable(CAP_NET_ADMIN))
+		return -EPERM;
+
 	mutex_lock(&f->lock);
 	if (f->rings_ready) {
 		err = -EBUSY;
 		goto out_unlock;
 	}
+	f->runtime = !!(rs.flags & IPIPE_RING_SETUP_F_RUNTIME);
 	err = ida_alloc_max(&ipd->ring_ida, ipd->ident.max_rings - 1, GFP_KERNEL);
 	if (err < 0) {
 		err = err == -ENOSPC ? -EBUSY : err;

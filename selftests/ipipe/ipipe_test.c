@@ -696,7 +696,7 @@ TEST(ring_setup_rejects_bad_geometry)
 	EXPECT_EQ(EINVAL, errno);
 	memset(&rs, 0, sizeof(rs));
 	rs.size = sizeof(rs);
-	rs.flags = 1;
+	rs.flags = 2;	/* unknown; 1 is IPIPE_RING_SETUP_F_RUNTIME */
 	EXPECT_EQ(-1, ioctl(fd, IPIPE_IOC_RING_SETUP, &rs));
 	EXPECT_EQ(EINVAL, errno);
 	memset(&rs, 0, sizeof(rs));

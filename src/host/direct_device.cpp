@@ -83,10 +83,26 @@ public:
 
   expected<ring_set> setup_rings(std::uint32_t msg_entries, std::uint32_t msg_slot,
                                  std::uint32_t mig_entries, std::uint32_t mig_slot) override {
+    return setup(msg_entries, msg_slot, mig_entries, mig_slot, 0);
+  }
+
+  expected<ring_set> setup_runtime_rings(std::uint32_t msg_entries, std::uint32_t msg_slot,
+                                         std::uint32_t mig_entries,
+                                         std::uint32_t mig_slot) override {
+    return setup(msg_entries, msg_slot, mig_entries, mig_slot, IPIPE_RING_CREATE_F_RUNTIME);
+  }
+
+  // The runtime's message slots hold the largest message.
+  static constexpr std::uint32_t runtime_msg_slot = sizeof(ipipe_msg_hdr) + IPIPE_MSG_MAX_PAYLOAD;
+
+  expected<ring_set> setup(std::uint32_t msg_entries, std::uint32_t msg_slot,
+                           std::uint32_t mig_entries, std::uint32_t mig_slot, std::uint32_t flags) {
     if (rings_ready_)
       return error{errc::busy, "rings already set up"};
     auto msg = runtime::msg_ring_geometry::make(msg_entries ? msg_entries : 256,
-                                                msg_slot ? msg_slot : 2048);
+                                                msg_slot ? msg_slot
+                                                : flags != 0 ? runtime_msg_slot
+                                                             : 2048);
     auto mig = runtime::msg_ring_geometry::make(mig_entries ? mig_entries : 64,
                                                 mig_slot ? mig_slot : 16384);
     if (!msg)
@@ -112,6 +128,7 @@ public:
       c.ring.type = t;
       c.ring.entries = g.entries;
       c.ring.slot_size = g.slot_size;
+      c.ring.flags = flags;
       if (auto r = exec(c, "RING_CREATE"); !r)
         return r.err();
       set.base[t] = b->ptr;

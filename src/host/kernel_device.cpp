@@ -39,8 +39,20 @@ public:
 
   expected<ring_set> setup_rings(std::uint32_t msg_entries, std::uint32_t msg_slot,
                                  std::uint32_t mig_entries, std::uint32_t mig_slot) override {
+    return setup(msg_entries, msg_slot, mig_entries, mig_slot, 0);
+  }
+
+  expected<ring_set> setup_runtime_rings(std::uint32_t msg_entries, std::uint32_t msg_slot,
+                                         std::uint32_t mig_entries,
+                                         std::uint32_t mig_slot) override {
+    return setup(msg_entries, msg_slot, mig_entries, mig_slot, IPIPE_RING_SETUP_F_RUNTIME);
+  }
+
+  expected<ring_set> setup(std::uint32_t msg_entries, std::uint32_t msg_slot,
+                           std::uint32_t mig_entries, std::uint32_t mig_slot, std::uint32_t flags) {
     ipipe_ring_setup rs{};
     rs.size = sizeof(rs);
+    rs.flags = flags;
     rs.msg_entries = msg_entries;
     rs.msg_slot_size = msg_slot;
     rs.mig_entries = mig_entries;

@@ -1,5 +1,6 @@
 #include <ipipe/nic/actor_table.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 
@@ -73,6 +74,45 @@ ipipe_status actor_table::migrate(std::uint32_t id, std::uint32_t to) {
   info.location = to;
   ++info.migrations;
   return IPIPE_STS_OK;
+}
+
+ipipe_status actor_table::begin_migrate(std::uint32_t id, std::uint32_t to) {
+  std::unique_lock g{lock_};
+  if (id == 0 || id > slots_.size() || !slots_[id - 1])
+    return IPIPE_STS_NOT_FOUND;
+  auto& info = slots_[id - 1]->info;
+  if ((info.flags & (IPIPE_ACTOR_F_PINNED | IPIPE_ACTOR_S_MIGRATING)) != 0 ||
+      info.location == to)
+    return IPIPE_STS_BUSY;
+  if (to == IPIPE_LOC_NIC && info.mem_quota > mem_budget_ - quota_used_)
+    return IPIPE_STS_NO_SPACE;
+  info.flags |= IPIPE_ACTOR_S_MIGRATING;
+  return IPIPE_STS_OK;
+}
+
+void actor_table::abort_migrate(std::uint32_t id) {
+  std::unique_lock g{lock_};
+  if (id != 0 && id <= slots_.size() && slots_[id - 1])
+    slots_[id - 1]->info.flags &= ~IPIPE_ACTOR_S_MIGRATING;
+}
+
+bool actor_table::moved(std::uint32_t id, std::uint32_t loc) {
+  std::unique_lock g{lock_};
+  if (id == 0 || id > slots_.size() || !slots_[id - 1])
+    return false;
+  auto& info = slots_[id - 1]->info;
+  info.flags &= ~IPIPE_ACTOR_S_MIGRATING;
+  if (info.location == loc)
+    return true; // a refused move: it stayed
+  // The runtime already holds the memory; the budget follows it even if
+  // that overshoots (the policy, not the operator, moved it).
+  if (loc == IPIPE_LOC_NIC)
+    quota_used_ += info.mem_quota;
+  else
+    quota_used_ -= std::min<std::uint64_t>(quota_used_, info.mem_quota);
+  info.location = loc;
+  ++info.migrations;
+  return true;
 }
 
 void actor_table::clear() {

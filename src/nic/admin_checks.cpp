@@ -78,7 +78,8 @@ ipipe_status check_target(const ipipe_admin_cmd& c, const fw_limits& lim,
 
 ipipe_status check_ring_create(const ipipe_admin_cmd& c, const fw_limits& lim) noexcept {
   const auto& r = c.ring;
-  if (!zero(r.resv) || r.type >= IPIPE_RING_TYPE_LAST)
+  if (!zero(r.resv) || r.type >= IPIPE_RING_TYPE_LAST ||
+      (r.flags & ~IPIPE_RING_CREATE_F_RUNTIME) != 0)
     return IPIPE_STS_BAD_FIELD;
   if (r.ring_id >= lim.max_rings)
     return IPIPE_STS_BAD_INDEX;
@@ -97,7 +98,7 @@ ipipe_status check_ring_create(const ipipe_admin_cmd& c, const fw_limits& lim) n
 ipipe_status check_ring_destroy(const ipipe_admin_cmd& c, const fw_limits& lim) noexcept {
   const auto& r = c.ring;
   if (!zero(r.resv) || r.addr != 0 || r.size != 0 || r.entries != 0 || r.slot_size != 0 ||
-      r.type >= IPIPE_RING_TYPE_LAST)
+      r.flags != 0 || r.type >= IPIPE_RING_TYPE_LAST)
     return IPIPE_STS_BAD_FIELD;
   if (r.ring_id >= lim.max_rings)
     return IPIPE_STS_BAD_INDEX;

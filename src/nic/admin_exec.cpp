@@ -26,12 +26,22 @@ firmware::exec_result firmware::execute(const ipipe_admin_cmd& cmd) {
     return get_params(cmd);
   case IPIPE_ADMIN_ACTOR_CREATE:
     return actor_create(cmd);
-  case IPIPE_ADMIN_ACTOR_DESTROY:
-    return {actors_.destroy(cmd.target.actor_id)};
+  case IPIPE_ADMIN_ACTOR_DESTROY: {
+    const ipipe_status st = actors_.destroy(cmd.target.actor_id);
+    if (st == IPIPE_STS_OK)
+      dispatch_->actor_destroyed(cmd.target.actor_id);
+    return {st};
+  }
   case IPIPE_ADMIN_RING_CREATE:
     return ring_create(cmd);
-  case IPIPE_ADMIN_RING_DESTROY:
+  case IPIPE_ADMIN_RING_DESTROY: {
+    // The host frees the ring once this completes: the runtime lets go of
+    // it first.
+    const bool runtime = rings_.is_runtime(cmd.ring.ring_id);
+    if (runtime && rings_.runtime_rings())
+      dispatch_->host_runtime(std::nullopt);
     return {rings_.destroy(cmd.ring.ring_id, cmd.ring.type)};
+  }
   case IPIPE_ADMIN_DMA:
     return dma(cmd);
   case IPIPE_ADMIN_MIGRATE:
@@ -103,6 +113,7 @@ firmware::exec_result firmware::set_params(const ipipe_admin_cmd& cmd) {
     params_.drr_quantum_ns = p.drr_quantum_ns;
   if (p.mask & IPIPE_PARAM_FCFS_CORES)
     params_.fcfs_cores = p.fcfs_cores;
+  dispatch_->params_changed(params_);
   return {};
 }
 
@@ -120,14 +131,29 @@ firmware::exec_result firmware::actor_create(const ipipe_admin_cmd& cmd) {
     return {IPIPE_STS_NOT_FOUND};
   std::uint32_t id = 0;
   ipipe_status st = actors_.create(cmd, id);
-  return {st, 0, st == IPIPE_STS_OK ? id : 0};
+  if (st != IPIPE_STS_OK)
+    return {st};
+  st = dispatch_->actor_created(cmd, id);
+  if (st != IPIPE_STS_OK) {
+    (void)actors_.destroy(id);
+    return {st};
+  }
+  return {st, 0, id};
 }
 
 firmware::exec_result firmware::ring_create(const ipipe_admin_cmd& cmd) {
   auto region = host_.translate(cmd.ring.addr, cmd.ring.size);
   if (!region)
     return {status_of(region.err().code())};
-  return {rings_.create(cmd, *region)};
+  ipipe_status st = rings_.create(cmd, *region);
+  // The fourth ring of the runtime context joins the host runtime.
+  if (st == IPIPE_STS_OK && rings_.is_runtime(cmd.ring.ring_id))
+    if (auto rr = rings_.runtime_rings()) {
+      st = dispatch_->host_runtime(rr);
+      if (st != IPIPE_STS_OK)
+        (void)rings_.destroy(cmd.ring.ring_id, cmd.ring.type);
+    }
+  return {st};
 }
 
 firmware::exec_result firmware::dma(const ipipe_admin_cmd& cmd) {
@@ -148,6 +174,18 @@ firmware::exec_result firmware::dma(const ipipe_admin_cmd& cmd) {
 
 firmware::exec_result firmware::migrate(const ipipe_admin_cmd& cmd) {
   const auto& t = cmd.target;
+  // A runtime moves the state over the host runtime's rings, whoever asks.
+  if (dispatch_->moves_state()) {
+    ipipe_status st = actors_.begin_migrate(t.actor_id, t.to);
+    if (st != IPIPE_STS_OK)
+      return {st};
+    st = dispatch_->migrate(t.actor_id, static_cast<ipipe_location>(t.to));
+    if (st != IPIPE_STS_OK) {
+      actors_.abort_migrate(t.actor_id);
+      return {st};
+    }
+    return {IPIPE_STS_OK, 0, t.actor_id};
+  }
   // The state moves over the migration ring of the direction of travel.
   const std::uint32_t ring = t.to == IPIPE_LOC_HOST ? IPIPE_RING_MIG_N2H : IPIPE_RING_MIG_H2N;
   const std::uint64_t start = monotonic_ns();

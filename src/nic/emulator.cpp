@@ -93,6 +93,10 @@ expected<std::unique_ptr<emulator>> emulator::create(const emulator_config& cfg)
     if (!w)
       return w.err();
     e->wire_ = std::move(*w);
+    for (const auto& [handle, at] : cfg.peers)
+      if (auto r = e->wire_->add_peer(handle, at); !r)
+        return r.err();
+    e->fw_->set_wire(e->wire_.get());
   }
 
   ivshmem_server::config sc;

@@ -68,6 +68,27 @@ firmware::firmware(const firmware_config& cfg, const bar2_layout& layout,
 
 firmware::~firmware() { shutdown(); }
 
+void firmware::set_dispatch(actor_dispatch* d) {
+  dispatch_ = d != nullptr ? d : &builtin_;
+  dispatch_->bind(*this);
+}
+
+bool firmware::client_router::send(const ipipe_msg_hdr& hdr, std::span<const std::byte> payload) {
+  if ((hdr.client & ring_client_base) != 0)
+    return fw.rings_.send_to_ring(hdr.client & ~ring_client_base, hdr, payload, fw.counters_,
+                                  [this](unsigned v) { fw.raise(v); });
+  if (wire != nullptr && hdr.client != 0)
+    return wire->send(hdr, payload);
+  fw_counters::add(fw.counters_.host_backlog_dropped);
+  return false;
+}
+
+void firmware::actor_moved(std::uint32_t id, ipipe_location loc) {
+  if (actors_.moved(id, loc))
+    fw_counters::add(loc == IPIPE_LOC_HOST ? counters_.migrations_to_host
+                                           : counters_.migrations_to_nic);
+}
+
 ipipe_hw_header* firmware::header() const noexcept {
   return reinterpret_cast<ipipe_hw_header*>(bar2_.data());
 }
@@ -120,6 +141,7 @@ void firmware::boot() {
   set_state(IPIPE_FW_STATE_BOOTING);
   format_admin_queues();
   events_.format();
+  dispatch_->start();
   cores_.start(cfg_.cores, [this](unsigned core) {
     ring_table::env e{dispatch_, &counters_, &events_, [this](unsigned v) { raise(v); }};
     return rings_.serve(core, cfg_.cores, e);
@@ -130,6 +152,8 @@ void firmware::boot() {
 
 void firmware::shutdown() {
   cores_.stop();
+  dispatch_->host_runtime(std::nullopt);
+  dispatch_->stop();
   if (load(header()->magic) == IPIPE_HW_MAGIC)
     set_state(IPIPE_FW_STATE_OFF);
 }
@@ -142,6 +166,8 @@ void firmware::log(const std::string& what) const {
 void firmware::reset() {
   log("reset");
   set_state(IPIPE_FW_STATE_RESETTING);
+  dispatch_->host_runtime(std::nullopt);
+  dispatch_->reset();
   rings_.clear();
   actors_.clear();
   format_admin_queues();

@@ -22,6 +22,7 @@ ipipe_fw_stats fw_counters::snapshot() const noexcept {
   s.migrations_to_nic = get(migrations_to_nic);
   s.host_backlog_dropped = get(host_backlog_dropped);
   s.watchdog_kills = get(watchdog_kills);
+  s.wire_tx_dropped = get(wire_tx_dropped);
   return s;
 }
 

@@ -3,6 +3,7 @@
 #include <ipipe/nic/admin_checks.hpp>
 #include <ipipe/nic/event_queue.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <mutex>
@@ -25,8 +26,49 @@ struct ring_table::host_ring {
   std::uint64_t payload_bytes;
   ring_consumer<ipipe_ring_desc> cons; // H2N rings
   ring_producer<ipipe_ring_desc> prod; // N2H rings
+  std::mutex tx_lock; // N2H: replies come from the core and the runtime's threads
   bool broken = false;
+  std::span<std::byte> region_span;
 };
+
+namespace {
+
+// Writes one message into an N2H ring; the caller holds r.tx_lock.
+template <class Ring>
+bool post_to_host(Ring& r, const ipipe_msg_hdr& in, std::span<const std::byte> payload,
+                  std::uint64_t user_data, fw_counters& counters) {
+  const std::uint64_t total = sizeof(in) + payload.size();
+  if (total > r.slot_size) {
+    fw_counters::add(counters.host_backlog_dropped);
+    return false;
+  }
+  if (r.prod.free_slots() == 0) {
+    r.prod.count_drop();
+    fw_counters::add(counters.host_backlog_dropped);
+    return false;
+  }
+  ipipe_msg_hdr hdr = in;
+  hdr.client = 0; // endpoint handles are the NIC's business: 0 on rings
+  hdr.flags &= static_cast<std::uint16_t>(~IPIPE_MSG_F_WIRE);
+  // The slot that goes with the descriptor index is free: the host
+  // released that descriptor, and with it the payload slot.
+  const std::uint64_t off =
+    std::uint64_t{r.prod.next_index() & (r.view.entries() - 1)} * r.slot_size;
+  std::memcpy(r.payload + off, &hdr, sizeof(hdr));
+  if (!payload.empty())
+    std::memcpy(r.payload + off + sizeof(hdr), payload.data(), payload.size());
+  ipipe_ring_desc d{};
+  d.off = off;
+  d.len = static_cast<std::uint32_t>(total);
+  d.user_data = user_data;
+  if (!r.prod.push(d))
+    return false;
+  r.prod.publish();
+  fw_counters::add(counters.ring_tx_msgs);
+  return true;
+}
+
+} // namespace
 
 // Replies of one request go to the N2H message ring of the same context.
 class ring_table::reply_sink final : public message_sink {
@@ -35,31 +77,13 @@ public:
     : ring_(n2h), user_data_(user_data), counters_(c) {}
 
   bool send(const ipipe_msg_hdr& hdr, std::span<const std::byte> payload) override {
-    const std::uint64_t total = sizeof(hdr) + payload.size();
-    if (ring_ == nullptr || total > ring_->slot_size) {
+    if (ring_ == nullptr) {
       fw_counters::add(counters_.host_backlog_dropped);
       return false;
     }
-    if (ring_->prod.free_slots() == 0) {
-      ring_->prod.count_drop();
-      fw_counters::add(counters_.host_backlog_dropped);
+    std::lock_guard g{ring_->tx_lock};
+    if (!post_to_host(*ring_, hdr, payload, user_data_, counters_))
       return false;
-    }
-    // The slot that goes with the descriptor index is free: the host
-    // released that descriptor, and with it the payload slot.
-    const std::uint64_t off =
-      std::uint64_t{ring_->prod.next_index() & (ring_->view.entries() - 1)} * ring_->slot_size;
-    std::memcpy(ring_->payload + off, &hdr, sizeof(hdr));
-    if (!payload.empty())
-      std::memcpy(ring_->payload + off + sizeof(hdr), payload.data(), payload.size());
-    ipipe_ring_desc d{};
-    d.off = off;
-    d.len = static_cast<std::uint32_t>(total);
-    d.user_data = user_data_;
-    if (!ring_->prod.push(d))
-      return false;
-    ring_->prod.publish();
-    fw_counters::add(counters_.ring_tx_msgs);
     sent_ = true;
     return true;
   }
@@ -81,10 +105,21 @@ ipipe_status ring_table::create(const ipipe_admin_cmd& cmd, std::span<std::byte>
   std::unique_lock g{lock_};
   if (r.ring_id >= ctx_.size() || r.type >= IPIPE_RING_TYPE_LAST)
     return IPIPE_STS_BAD_INDEX;
-  auto& slot = ctx_[r.ring_id].rings[r.type];
+  context& c = ctx_[r.ring_id];
+  auto& slot = c.rings[r.type];
   if (slot)
     return IPIPE_STS_EXISTS;
+  const bool runtime = (r.flags & IPIPE_RING_CREATE_F_RUNTIME) != 0;
+  const bool empty = std::none_of(c.rings.begin(), c.rings.end(), [](const auto& x) { return !!x; });
+  if (!empty && c.runtime != runtime)
+    return IPIPE_STS_BAD_FIELD;
+  if (runtime && empty)
+    for (std::uint32_t id = 0; id < ctx_.size(); ++id)
+      if (id != r.ring_id && ctx_[id].runtime)
+        return IPIPE_STS_BUSY; // one host runtime per NIC
   slot = std::make_unique<host_ring>(region, r.entries, r.slot_size);
+  slot->region_span = region;
+  c.runtime = runtime;
   return IPIPE_STS_OK;
 }
 
@@ -92,8 +127,55 @@ ipipe_status ring_table::destroy(std::uint32_t ring_id, std::uint32_t type) {
   std::unique_lock g{lock_};
   if (ring_id >= ctx_.size() || type >= IPIPE_RING_TYPE_LAST || !ctx_[ring_id].rings[type])
     return IPIPE_STS_NOT_FOUND;
-  ctx_[ring_id].rings[type].reset();
+  context& c = ctx_[ring_id];
+  c.rings[type].reset();
+  if (std::none_of(c.rings.begin(), c.rings.end(), [](const auto& x) { return !!x; }))
+    c.runtime = false;
   return IPIPE_STS_OK;
+}
+
+bool ring_table::is_runtime(std::uint32_t ring_id) const {
+  std::shared_lock g{lock_};
+  return ring_id < ctx_.size() && ctx_[ring_id].runtime;
+}
+
+std::optional<host_runtime_rings> ring_table::runtime_rings() const {
+  std::shared_lock g{lock_};
+  for (const auto& c : ctx_) {
+    if (!c.runtime)
+      continue;
+    host_runtime_rings out;
+    for (unsigned t = 0; t < IPIPE_RING_TYPE_LAST; ++t) {
+      if (!c.rings[t])
+        return std::nullopt;
+      out.region[t] = c.rings[t]->region_span;
+      out.entries[t] = c.rings[t]->view.entries();
+      out.slot_size[t] = c.rings[t]->slot_size;
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+bool ring_table::send_to_ring(std::uint32_t ring_id, const ipipe_msg_hdr& hdr,
+                              std::span<const std::byte> payload, fw_counters& counters,
+                              const std::function<void(unsigned)>& raise) {
+  std::shared_lock g{lock_};
+  host_ring* r = ring_id < ctx_.size() && !ctx_[ring_id].runtime
+                   ? ctx_[ring_id].rings[IPIPE_RING_MSG_N2H].get()
+                   : nullptr;
+  if (r == nullptr) {
+    fw_counters::add(counters.host_backlog_dropped);
+    return false;
+  }
+  bool ok;
+  {
+    std::lock_guard t{r->tx_lock};
+    ok = post_to_host(*r, hdr, payload, hdr.req_id, counters);
+  }
+  if (ok && raise)
+    raise(IPIPE_VEC_RING);
+  return ok;
 }
 
 bool ring_table::has(std::uint32_t ring_id, std::uint32_t type) const {
@@ -103,16 +185,18 @@ bool ring_table::has(std::uint32_t ring_id, std::uint32_t type) const {
 
 void ring_table::clear() {
   std::unique_lock g{lock_};
-  for (auto& c : ctx_)
+  for (auto& c : ctx_) {
     for (auto& r : c.rings)
       r.reset();
+    c.runtime = false;
+  }
 }
 
 std::size_t ring_table::serve(unsigned core, unsigned cores, const env& e, std::size_t budget) {
   std::shared_lock g{lock_};
   std::size_t n = 0;
   for (std::uint32_t id = core; id < ctx_.size(); id += cores)
-    if (ctx_[id].rings[IPIPE_RING_MSG_H2N])
+    if (ctx_[id].rings[IPIPE_RING_MSG_H2N] && !ctx_[id].runtime)
       n += serve_ring(id, ctx_[id], e, budget);
   return n;
 }
@@ -145,6 +229,9 @@ std::size_t ring_table::serve_ring(std::uint32_t id, context& ctx, const env& e,
       continue;
     }
     fw_counters::add(e.counters->ring_rx_msgs);
+    // Answers produced later (by the runtime) find their way back by this.
+    hdr.client = ring_client_base | id;
+    hdr.flags &= static_cast<std::uint16_t>(~IPIPE_MSG_F_WIRE);
     reply_sink sink{ctx.rings[IPIPE_RING_MSG_N2H].get(), d.user_data, *e.counters};
     e.dispatch->deliver(hdr, std::span<const std::byte>(buf.data() + sizeof(hdr), hdr.len), sink);
     replied |= sink.sent();

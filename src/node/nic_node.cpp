@@ -47,13 +47,38 @@ nic_node::~nic_node() { stop(); }
 expected<void> nic_node::attach_host(runtime::peer_channel nic_end, runtime::runtime* host) {
   {
     std::lock_guard l{mu_};
-    if (started_)
-      return error{errc::busy, "attach the host before start()"};
+    if (started_ && host != nullptr)
+      return error{errc::busy, "attach an in-process host before start()"};
   }
   if (auto r = rt_.attach_peer(std::move(nic_end)); !r)
     return r;
   host_ = host;
   return {};
+}
+
+void nic_node::detach_host() {
+  rt_.detach_peer();
+  // Pulls in flight fail now; pushes resolve themselves (the actor is local
+  // again) at the next management round.
+  wake_.notify_one();
+}
+
+expected<void> nic_node::add_host_actor(runtime::actor_id id, std::string_view type, bool pinned) {
+  if (auto r = rt_.add_remote(id, type); !r)
+    return r;
+  auto r = engine_.add_actor(id, pinned);
+  if (!r && r.err().code() != errc::exists) {
+    (void)rt_.destroy_actor(id);
+    return r.err();
+  }
+  (void)engine_.set_location(id, sched::location::host);
+  return {};
+}
+
+expected<void> nic_node::destroy_actor(runtime::actor_id id) {
+  // The engine keeps the id's slot (and statistics): an actor created
+  // again under the same id takes it over.
+  return rt_.destroy_actor(id);
 }
 
 expected<void> nic_node::start() {
@@ -89,10 +114,11 @@ expected<runtime::actor_id> nic_node::create_actor(const runtime::actor_spec& sp
   auto id = rt_.create_actor(spec);
   if (!id)
     return id;
-  if (auto r = engine_.add_actor(*id, pinned); !r) {
+  if (auto r = engine_.add_actor(*id, pinned); !r && r.err().code() != errc::exists) {
     (void)rt_.destroy_actor(*id);
     return r.err();
   }
+  (void)engine_.set_location(*id, sched::location::nic);
   return id;
 }
 
@@ -226,15 +252,17 @@ std::size_t nic_node::start_migrations() {
     if (info->state == runtime::actor_state::local) {
       push = true;
       r = rt_.migrate(id);
-    } else if (info->state == runtime::actor_state::remote && host_ != nullptr) {
-      r = host_->migrate(id);
+    } else if (info->state == runtime::actor_state::remote) {
+      r = host_ != nullptr ? host_->migrate(id) : rt_.request_pull(id);
     }
     if (!r) {
       ++ctr_.migrations_failed;
+      if (cfg_.on_migration_done)
+        cfg_.on_migration_done(id, push, false);
       continue;
     }
     std::lock_guard l{mu_};
-    moving_.push_back(moving{id, push});
+    moving_.push_back(moving{id, push, monotonic_ns()});
   }
   return todo.size();
 }
@@ -254,6 +282,13 @@ std::size_t nic_node::finish_migrations() {
       const auto s = nic ? nic->state : runtime::actor_state::quarantined;
       finished = s != runtime::actor_state::migrating_out;
       ok = s == runtime::actor_state::remote; // local again: the host refused
+    } else if (host_ == nullptr) {
+      // The host runtime is another process: only arrival, its going away
+      // or the timeout ends the wait.
+      auto nic = rt_.info(m.id);
+      ok = nic && nic->state == runtime::actor_state::local;
+      finished = ok || !rt_.peer_attached() ||
+                 monotonic_ns() - m.since_ns > cfg_.remote_pull_timeout_ns;
     } else {
       // Host first: once it is local again there, the pull was refused.
       auto host = host_->info(m.id);
@@ -273,6 +308,8 @@ std::size_t nic_node::finish_migrations() {
     } else {
       ++ctr_.migrations_failed;
     }
+    if (cfg_.on_migration_done)
+      cfg_.on_migration_done(m.id, m.push, ok);
     std::lock_guard l{mu_};
     std::erase_if(moving_, [&](const moving& x) { return x.id == m.id; });
   }

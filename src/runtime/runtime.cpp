@@ -284,9 +284,13 @@ void runtime::reject(const message& m, std::uint32_t status, errc code) {
       (m.hdr.flags & IPIPE_MSG_F_NO_REPLY) != 0)
     return;
   const wire::error_payload p{status, static_cast<std::uint32_t>(code)};
-  dispatch(message::make(IPIPE_MSG_ERROR, m.hdr.src_actor, m.hdr.dst_actor, m.hdr.req_id,
-                         as_bytes_of(p)),
-           false);
+  message e = message::make(IPIPE_MSG_ERROR, m.hdr.src_actor, m.hdr.dst_actor, m.hdr.req_id,
+                            as_bytes_of(p));
+  // Back the way it came: to its client, or to its actor on another node.
+  e.hdr.client = m.hdr.client;
+  if (e.hdr.client != 0 && e.hdr.dst_actor != 0)
+    e.hdr.flags |= IPIPE_MSG_F_WIRE;
+  dispatch(std::move(e), false);
 }
 
 // Decides where `m` goes while holding e.m; work that may re-enter the

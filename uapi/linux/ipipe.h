@@ -474,8 +474,7 @@ enum ipipe_msg_type {
 	IPIPE_MSG_MIG_END	= 6,	/* migration: stream complete */
 	IPIPE_MSG_MIG_ACK	= 7,	/* migration: receiver took over */
 	IPIPE_MSG_ERROR		= 8,	/* reply carrying an ipipe_status */
-	IPIPE_MSG_MIG_PULL	= 9,	/* migration: NIC asks the host to
-					 * send dst_actor back */
+	IPIPE_MSG_MIG_PULL	= 9,	/* migration: NIC wants it back */
 	IPIPE_MSG_TYPE_LAST,
 };
 

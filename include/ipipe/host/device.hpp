@@ -2,6 +2,7 @@
 
 #include <ipipe/common/expected.hpp>
 #include <ipipe/runtime/msg_ring.hpp>
+#include <ipipe/runtime/peer_channel.hpp>
 
 #include <linux/ipipe.h>
 
@@ -39,6 +40,10 @@ struct ring_set {
   }
 };
 
+/// Returns the host runtime's ends of a runtime ring context: it produces
+/// on the H2N rings and consumes the N2H ones.
+[[nodiscard]] runtime::peer_channel host_channel(const ring_set& rings) noexcept;
+
 /// A handle on one ipipe NIC, through the kernel driver (/dev/ipipeN) or
 /// attached directly to the emulator. The same ring code runs above both.
 class device {
@@ -59,6 +64,14 @@ public:
                                                        std::uint32_t msg_slot,
                                                        std::uint32_t mig_entries,
                                                        std::uint32_t mig_slot) = 0;
+  /// Creates and maps this handle's ring context as the host runtime's:
+  /// the NIC's runtime forwards requests, replies and migration streams
+  /// over it (IPIPE_RING_SETUP_F_RUNTIME; one per NIC, errc::busy for a
+  /// second). Slots must hold the largest message: 0 picks sizes that do.
+  [[nodiscard]] virtual expected<ring_set> setup_runtime_rings(std::uint32_t msg_entries,
+                                                               std::uint32_t msg_slot,
+                                                               std::uint32_t mig_entries,
+                                                               std::uint32_t mig_slot) = 0;
   /// Creates an actor of `type`; id 0 lets the NIC choose. Returns the id.
   [[nodiscard]] virtual expected<std::uint32_t> register_actor(std::string_view type,
                                                                std::uint32_t id,

@@ -40,6 +40,15 @@ public:
   /// runtime): IPIPE_STS_OK, IPIPE_STS_NOT_FOUND, or IPIPE_STS_BUSY if it
   /// is pinned, already migrating or already there.
   [[nodiscard]] ipipe_status migrate(std::uint32_t id, std::uint32_t to);
+  /// Marks actor `id` as migrating to `to` (the runtime moves it and calls
+  /// moved() when done): IPIPE_STS_OK, IPIPE_STS_NOT_FOUND, IPIPE_STS_BUSY
+  /// as migrate(), or IPIPE_STS_NO_SPACE (NIC memory budget).
+  [[nodiscard]] ipipe_status begin_migrate(std::uint32_t id, std::uint32_t to);
+  /// Clears the migrating mark of a migration that did not start.
+  void abort_migrate(std::uint32_t id);
+  /// Records that actor `id` now runs at `loc`, however the move started;
+  /// false if there is no such actor.
+  bool moved(std::uint32_t id, std::uint32_t loc);
   /// Drops every actor.
   void clear();
 

@@ -14,6 +14,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ipipe::nic {
 
@@ -24,6 +26,9 @@ struct emulator_config {
   std::uint64_t nic_mem_size = 64 << 20; ///< BAR2 bytes
   firmware_config fw;                    ///< cores, vectors, heartbeat
   std::optional<endpoint> wire;          ///< UDP wire port, if any
+  /// Peer nodes on the wire, by handle (1..255): the endpoints actors name
+  /// in actor_context::send_remote().
+  std::vector<std::pair<std::uint32_t, endpoint>> peers;
   bool verbose = false;                  ///< log peers and events to stderr
   /// The actor dispatcher (the runtime's); nullptr: the built-in one. Must
   /// outlive the emulator.

@@ -50,11 +50,11 @@ struct firmware_config {
 /// The admin queue is served by one thread (the caller of
 /// service_admin()/on_doorbell()/tick(), the event loop); the NIC cores run
 /// on their own threads.
-class firmware {
+class firmware final : private dispatch_host {
 public:
   firmware(const firmware&) = delete;
   firmware& operator=(const firmware&) = delete;
-  ~firmware();
+  ~firmware() override;
 
   // -- lifecycle ----------------------------------------------------------
 
@@ -87,10 +87,13 @@ public:
   void raise(unsigned vec);
   /// Posts an event and raises IPIPE_VEC_EVENT.
   bool post_event(ipipe_event_type type, std::uint32_t actor_id, std::uint64_t arg0,
-                  std::uint64_t arg1 = 0);
-  /// Replaces the dispatcher (nullptr: back to the built-in one). Call
-  /// before boot().
-  void set_dispatch(actor_dispatch* d) noexcept { dispatch_ = d ? d : &builtin_; }
+                  std::uint64_t arg1 = 0) override;
+  /// Replaces the dispatcher (nullptr: back to the built-in one) and binds
+  /// it to this firmware. Call before boot().
+  void set_dispatch(actor_dispatch* d);
+  /// Sets where messages for wire endpoints go (the wire port; nullptr:
+  /// nowhere, counted as dropped). Call before boot().
+  void set_wire(message_sink* wire) noexcept { router_.wire = wire; }
   /// Returns the current dispatcher.
   [[nodiscard]] actor_dispatch& dispatch() noexcept { return *dispatch_; }
   /// Returns the statistics counters.
@@ -113,6 +116,19 @@ private:
 
   firmware(const firmware_config& cfg, const bar2_layout& layout, std::span<std::byte> bar2,
            dma_provider& host, interrupt_line& irq);
+
+  // Routes messages leaving the runtime by hdr.client.
+  struct client_router final : message_sink {
+    explicit client_router(firmware& f) noexcept : fw(f) {}
+    bool send(const ipipe_msg_hdr& hdr, std::span<const std::byte> payload) override;
+    firmware& fw;
+    message_sink* wire = nullptr;
+  };
+
+  // dispatch_host
+  void actor_moved(std::uint32_t id, ipipe_location loc) override;
+  message_sink& outbound() override { return router_; }
+  void host_runtime_changed();
 
   ipipe_hw_header* header() const noexcept;
   void write_header();
@@ -146,6 +162,7 @@ private:
   actor_table actors_;
   builtin_dispatch builtin_;
   actor_dispatch* dispatch_;
+  client_router router_{*this};
   ring_table rings_;
   event_queue events_;
   dma_engine dma_;

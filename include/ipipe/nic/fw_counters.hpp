@@ -28,6 +28,7 @@ struct fw_counters {
   counter migrations_to_nic{0};
   counter host_backlog_dropped{0};
   counter watchdog_kills{0};
+  counter wire_tx_dropped{0};
 
   /// Adds `n` to `c`.
   static void add(counter& c, std::uint64_t n = 1) noexcept {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <span>
 #include <vector>
@@ -38,7 +39,9 @@ public:
 
   /// Creates the ring a checked RING_CREATE names over `region` (the host
   /// bytes [addr, addr + size), already translated) and formats its header.
-  /// Returns IPIPE_STS_OK or IPIPE_STS_EXISTS.
+  /// Returns IPIPE_STS_OK, IPIPE_STS_EXISTS, IPIPE_STS_BUSY (a second
+  /// runtime context) or IPIPE_STS_BAD_FIELD (the context's rings disagree
+  /// on IPIPE_RING_CREATE_F_RUNTIME).
   [[nodiscard]] ipipe_status create(const ipipe_admin_cmd& cmd, std::span<std::byte> region);
   /// Forgets ring (`ring_id`, `type`): IPIPE_STS_OK or IPIPE_STS_NOT_FOUND.
   [[nodiscard]] ipipe_status destroy(std::uint32_t ring_id, std::uint32_t type);
@@ -46,6 +49,17 @@ public:
   [[nodiscard]] bool has(std::uint32_t ring_id, std::uint32_t type) const;
   /// Forgets every ring.
   void clear();
+  /// Returns true if context `ring_id` is the host runtime's.
+  [[nodiscard]] bool is_runtime(std::uint32_t ring_id) const;
+  /// Returns the host runtime's rings once all four exist.
+  [[nodiscard]] std::optional<host_runtime_rings> runtime_rings() const;
+  /// Writes a message to the IPIPE_RING_MSG_N2H ring of context `ring_id`
+  /// (a reply produced after the request's serve() returned) and raises
+  /// the ring vector through `raise`. Thread safe. False if it was dropped
+  /// (counted in host_backlog_dropped).
+  bool send_to_ring(std::uint32_t ring_id, const ipipe_msg_hdr& hdr,
+                    std::span<const std::byte> payload, fw_counters& counters,
+                    const std::function<void(unsigned)>& raise);
 
   /// Drains the H2N message rings of the contexts core `core` of `cores`
   /// owns, at most `budget` messages per ring. Returns the number of
@@ -56,6 +70,7 @@ private:
   struct host_ring;
   struct context {
     std::array<std::unique_ptr<host_ring>, IPIPE_RING_TYPE_LAST> rings;
+    bool runtime = false; // IPIPE_RING_CREATE_F_RUNTIME
   };
   class reply_sink;
 

@@ -13,6 +13,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <string_view>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -43,6 +45,12 @@ struct node_config {
   /// quarantines an actor whose handler is still running past its budget;
   /// 0 = never (a handler over budget is then only caught when it returns).
   std::uint64_t watchdog_period_ns = 1'000'000;
+  /// Called by the management thread when a requested migration ends:
+  /// `ok` false if it did not happen (refused, peer gone, timed out).
+  std::function<void(runtime::actor_id, bool push, bool ok)> on_migration_done;
+  /// How long a pull from a host runtime in another process may take
+  /// before it counts as failed.
+  std::uint64_t remote_pull_timeout_ns = 10'000'000'000;
 };
 
 /// Counters of a nic_node.
@@ -85,8 +93,13 @@ public:
 
   /// Connects the NIC runtime to the host runtime `host` over `nic_end`
   /// (the host runtime must be attached to the other ends); before start().
-  /// `host` (may be null: no pull-back) must outlive the node.
+  /// `host` must outlive the node. With `host` null the host runtime lives
+  /// in another process (ipiped): pulls become IPIPE_MSG_MIG_PULL requests,
+  /// and the attach may happen at any time.
   [[nodiscard]] expected<void> attach_host(runtime::peer_channel nic_end, runtime::runtime* host);
+  /// Disconnects a host runtime of another process (it went away); on
+  /// return the node no longer touches its rings.
+  void detach_host();
   /// Starts the engine's cores and the management thread; errc::busy if
   /// already started.
   [[nodiscard]] expected<void> start();
@@ -100,6 +113,12 @@ public:
   /// errc::invalid_argument and the actor is destroyed again).
   [[nodiscard]] expected<runtime::actor_id> create_actor(const runtime::actor_spec& spec,
                                                          bool pinned = false);
+  /// Records an actor that starts on the host (runs in the host runtime);
+  /// requests to it are forwarded there.
+  [[nodiscard]] expected<void> add_host_actor(runtime::actor_id id, std::string_view type,
+                                              bool pinned = false);
+  /// Destroys an actor (local or at the host) in the NIC runtime.
+  [[nodiscard]] expected<void> destroy_actor(runtime::actor_id id);
   /// Hands a message to the NIC runtime (routed as runtime::submit()).
   runtime::route submit(runtime::message m) { return rt_.submit(std::move(m)); }
   /// Moves an actor between FCFS and DRR at once (operator override); the
@@ -132,6 +151,7 @@ private:
   struct moving {
     runtime::actor_id id;
     bool push; // NIC -> host
+    std::uint64_t since_ns = 0;
   };
 
   sched::thread_config engine_config();

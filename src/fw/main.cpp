@@ -1,6 +1,8 @@
 // ipipe-nic: the emulated SmartNIC firmware. QEMU's ivshmem-doorbell device
 // (or a direct-attach client) connects to --socket.
 #include <ipipe/common/sys.hpp>
+#include <ipipe/fw/builtin_actors.hpp>
+#include <ipipe/fw/runtime_dispatch.hpp>
 #include <ipipe/common/unique_fd.hpp>
 #include <ipipe/nic/emulator.hpp>
 #include <ipipe/nic/options.hpp>
@@ -9,6 +11,8 @@
 #include <fmt/core.h>
 
 #include <csignal>
+#include <memory>
+#include <vector>
 #include <cstdio>
 #include <fcntl.h>
 #include <sys/signalfd.h>
@@ -36,6 +40,8 @@ int main(int argc, char** argv) {
   std::string socket_path, host_mem, nic_mem = "64M", wire, ready_file, pidfile;
   unsigned cores = 4, vectors = IPIPE_NUM_VECTORS, heartbeat_ms = 100;
   bool verbose = false;
+  std::string dispatch = "runtime";
+  std::vector<std::string> peers;
   app.add_option("--socket", socket_path, "ivshmem server unix socket to listen on")
     ->required();
   app.add_option("--host-mem", host_mem,
@@ -50,6 +56,12 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   app.add_option("--ready-file", ready_file, "file written once the socket is listening");
   app.add_option("--pidfile", pidfile, "file to write the process id to");
+  app.add_option("--dispatch", dispatch,
+                 "runtime: actors with state under the hybrid scheduler; builtin: the "
+                 "stateless echo only")
+    ->check(CLI::IsMember({"runtime", "builtin"}))
+    ->capture_default_str();
+  app.add_option("--peer", peers, "peer node on the wire, HANDLE=ADDR:PORT (HANDLE 1..255)");
   app.add_flag("-v,--verbose", verbose, "log peers and events to stderr");
   CLI11_PARSE(app, argc, argv);
 
@@ -75,6 +87,38 @@ int main(int argc, char** argv) {
     }
     cfg.wire = *ep;
     cfg.fw.wire = true;
+  }
+  for (const auto& p : peers) {
+    const auto eq = p.find('=');
+    auto ep = ipipe::nic::parse_endpoint(eq == std::string::npos ? "" : p.substr(eq + 1));
+    unsigned long handle = 0;
+    try {
+      handle = eq == std::string::npos ? 0 : std::stoul(p.substr(0, eq));
+    } catch (const std::exception&) {
+      handle = 0;
+    }
+    if (!ep || handle == 0 || handle > 255) {
+      fmt::print(stderr, "ipipe-nic: --peer {}: expected HANDLE=ADDR:PORT, HANDLE 1..255\n", p);
+      return 2;
+    }
+    cfg.peers.emplace_back(static_cast<std::uint32_t>(handle), *ep);
+  }
+  if (!cfg.peers.empty() && !cfg.wire) {
+    fmt::print(stderr, "ipipe-nic: --peer needs --wire\n");
+    return 2;
+  }
+
+  // The runtime: every core of the NIC runs actors under the hybrid
+  // scheduler. It must outlive the emulator.
+  std::unique_ptr<ipipe::fw::runtime_dispatch> rt;
+  if (dispatch == "runtime") {
+    ipipe::fw::register_builtin_actors();
+    ipipe::node::node_config nc;
+    nc.engine.policy.cores = cores;
+    nc.engine.policy.max_actors = cfg.fw.max_actors + 1;
+    nc.runtime.max_actors = cfg.fw.max_actors;
+    rt = std::make_unique<ipipe::fw::runtime_dispatch>(nc);
+    cfg.dispatch = rt.get();
   }
 
   // Block the termination signals before any thread starts, so they all
