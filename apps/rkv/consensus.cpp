@@ -109,6 +109,12 @@ private:
       return;
     }
     if (k == u8(kind::stats)) {
+      s_->stats[st_role] = s_->role;
+      s_->stats[st_commit] = s_->commit;
+      s_->stats[st_applied] = s_->applied;
+      s_->stats[st_durable] = s_->durable;
+      s_->stats[st_log_start] = s_->start;
+      s_->stats[st_ballot] = s_->promised;
       (void)ctx_->store(st_, 0, *s_);
       reply_stats(*ctx_, st_);
       return;

@@ -147,6 +147,13 @@ enum stat : std::size_t {
   st_elections = 7,  ///< consensus: elections started
   st_flushes = 8,    ///< memtable/sstable: flushes done
   st_compactions = 9,
+  // consensus gauges, filled in when STATS is answered
+  st_role = 10, ///< 0 follower, 1 candidate, 2 leader, 3 learner (rejoining)
+  st_commit = 11,   ///< commit index
+  st_applied = 12,  ///< applied index
+  st_durable = 13,  ///< index whose effects are in the sstable files
+  st_log_start = 14,///< first log index retained
+  st_ballot = 15,   ///< highest ballot promised
   st_count = 16,
 };
 
