@@ -83,9 +83,7 @@ public:
   /// Appends the characters of `s`.
   writer& str(std::string_view s) { return raw(s.data(), s.size()); }
   /// Returns true if `n` more bytes fit.
-  [[nodiscard]] bool fits(std::size_t n) const noexcept {
-    return ok_ && n <= limit_ - out_.size();
-  }
+  [[nodiscard]] bool fits(std::size_t n) const noexcept { return ok_ && n <= limit_ - out_.size(); }
   /// Returns true if nothing was refused.
   [[nodiscard]] bool ok() const noexcept { return ok_; }
   /// Returns the bytes written.

@@ -7,10 +7,9 @@
 // migrates between the NIC and the host with its log, like any other.
 // Time is the tick count: elections and retransmissions are deterministic
 // given the tick sequence.
-#include "internal.hpp"
-
 #include <ipipe/runtime/actor.hpp>
 
+#include "internal.hpp"
 #include <algorithm>
 #include <vector>
 
@@ -25,11 +24,11 @@ constexpr std::uint64_t tick_ns = 10'000'000; // 10 ms
 constexpr std::uint32_t flush_retry_ticks = 20;
 
 struct peer_state {
-  std::uint64_t match;   // entries <= match accepted at our ballot (or chosen)
-  std::uint64_t last;    // its log tip
-  std::uint64_t durable; // its index on disk
-  std::uint64_t p1_next; // phase 1: next index to ask for
-  std::uint32_t p1_done; // phase 1: its promise is complete
+  std::uint64_t match;     // entries <= match accepted at our ballot (or chosen)
+  std::uint64_t last;      // its log tip
+  std::uint64_t durable;   // its index on disk
+  std::uint64_t p1_next;   // phase 1: next index to ask for
+  std::uint32_t p1_done;   // phase 1: its promise is complete
   std::uint32_t status_ok; // rejoin: it told us its ballot and tip
 };
 
@@ -58,7 +57,9 @@ struct slot {
   std::uint32_t resv;
 };
 
-constexpr std::uint8_t u8(kind k) { return static_cast<std::uint8_t>(k); }
+constexpr std::uint8_t u8(kind k) {
+  return static_cast<std::uint8_t>(k);
+}
 
 class consensus final : public runtime::actor {
 public:
@@ -594,8 +595,8 @@ private:
     if (s_->role == learner)
       return; // no vote until we know what our last incarnation promised
     writer w;
-    const bool ok = ballot > s_->promised || (ballot == s_->promised && s_->leader != s_->self &&
-                                              s_->role != candidate);
+    const bool ok = ballot > s_->promised ||
+                    (ballot == s_->promised && s_->leader != s_->self && s_->role != candidate);
     if (ok) {
       step_down(ballot);
       s_->promised = ballot;
@@ -767,6 +768,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<runtime::actor> make_consensus() { return std::make_unique<consensus>(); }
+std::unique_ptr<runtime::actor> make_consensus() {
+  return std::make_unique<consensus>();
+}
 
 } // namespace ipipe::apps::rkv::internal

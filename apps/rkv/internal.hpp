@@ -2,12 +2,11 @@
 // What the three RKV actors share and nobody else needs: internal message
 // kinds, the command format of the log, reply addresses and counters.
 
-#include "rkv.hpp"
-
-#include <common/codec.hpp>
 #include <ipipe/runtime/actor.hpp>
 #include <ipipe/runtime/actor_context.hpp>
 
+#include "rkv.hpp"
+#include <common/codec.hpp>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -26,17 +25,17 @@ enum ikind : std::uint8_t {
   k_accepted = 0x33, ///< phase 2b
   k_status_q = 0x34, ///< rejoining replica asks a peer's ballot and log tip
   k_status = 0x35,
-  k_durable = 0x36,  ///< memtable/sstable -> consensus: log index now on disk
-  k_apply = 0x40,    ///< consensus -> memtable: one committed command
-  k_flush = 0x41,    ///< consensus -> memtable: flush now (the log is filling)
-  k_chunk = 0x50,    ///< memtable -> sstable: part of a flush
+  k_durable = 0x36, ///< memtable/sstable -> consensus: log index now on disk
+  k_apply = 0x40,   ///< consensus -> memtable: one committed command
+  k_flush = 0x41,   ///< consensus -> memtable: flush now (the log is filling)
+  k_chunk = 0x50,   ///< memtable -> sstable: part of a flush
   k_flush_end = 0x51,
-  k_flushed = 0x52,  ///< sstable -> memtable: the flush is on disk
-  k_ss_get = 0x53,   ///< memtable -> sstable: a read that missed the memtable
-  k_recover = 0x42,  ///< consensus -> memtable: load the sessions from disk, then k_durable
-  k_sessions = 0x55, ///< memtable -> sstable (in a flush) or back: client sessions
-  k_recover_q = 0x56,///< memtable -> sstable: send sessions and the durable index
-  k_recovered = 0x57,///< sstable -> memtable: the durable index, after k_sessions
+  k_flushed = 0x52,   ///< sstable -> memtable: the flush is on disk
+  k_ss_get = 0x53,    ///< memtable -> sstable: a read that missed the memtable
+  k_recover = 0x42,   ///< consensus -> memtable: load the sessions from disk, then k_durable
+  k_sessions = 0x55,  ///< memtable -> sstable (in a flush) or back: client sessions
+  k_recover_q = 0x56, ///< memtable -> sstable: send sessions and the durable index
+  k_recovered = 0x57, ///< sstable -> memtable: the durable index, after k_sessions
 };
 
 /// One client's last applied write (duplicate suppression).
@@ -55,7 +54,7 @@ struct reply_addr {
 
 /// A command of the replicated log.
 struct command {
-  std::uint8_t op = 0; ///< 0 no-op, else kind::get/put/del
+  std::uint8_t op = 0;       ///< 0 no-op, else kind::get/put/del
   std::uint8_t proposer = 0; ///< replica index that answers the client
   std::uint64_t client_id = 0;
   std::uint64_t seq = 0;

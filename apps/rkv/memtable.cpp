@@ -4,10 +4,9 @@
 // the ids of the next node on each level), then the key and the value.
 // Nothing but object ids links the nodes, so the whole list migrates with
 // the actor and restore() only needs the state object (the first one).
-#include "internal.hpp"
-
 #include <ipipe/runtime/actor.hpp>
 
+#include "internal.hpp"
 #include <array>
 #include <string>
 #include <vector>
@@ -25,11 +24,11 @@ struct mt_state {
   actor_id consensus;
   actor_id sstable;
   std::uint32_t flush_bytes;
-  object_id active;       // head node of the list taking writes
+  object_id active; // head node of the list taking writes
   std::uint64_t active_bytes;
   std::uint64_t active_count;
   std::uint64_t active_index; // highest log index applied to it
-  object_id frozen;       // head node of the list being flushed, 0 if none
+  object_id frozen;           // head node of the list being flushed, 0 if none
   std::uint64_t frozen_index;
   std::uint64_t flush_id; // the flush in flight, 0 if none
   std::uint64_t next_flush_id;
@@ -44,7 +43,9 @@ struct node_hdr {
   std::uint32_t vlen;
   std::array<object_id, max_level> next;
 };
-constexpr std::uint64_t next_off(unsigned lvl) { return 8 + 8 * lvl; }
+constexpr std::uint64_t next_off(unsigned lvl) {
+  return 8 + 8 * lvl;
+}
 
 struct found {
   bool hit = false;
@@ -468,6 +469,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<runtime::actor> make_memtable() { return std::make_unique<memtable>(); }
+std::unique_ptr<runtime::actor> make_memtable() {
+  return std::make_unique<memtable>();
+}
 
 } // namespace ipipe::apps::rkv::internal

@@ -1,7 +1,7 @@
 // The client protocol's encoding and register_actors().
-#include "internal.hpp"
-
 #include <ipipe/runtime/actor_registry.hpp>
+
+#include "internal.hpp"
 
 namespace ipipe::apps::rkv {
 
@@ -69,7 +69,9 @@ std::vector<std::byte> encode(const sstable_config& c) {
   return {d.begin(), d.end()};
 }
 
-std::vector<std::byte> stats_request() { return {std::byte{static_cast<std::uint8_t>(kind::stats)}}; }
+std::vector<std::byte> stats_request() {
+  return {std::byte{static_cast<std::uint8_t>(kind::stats)}};
+}
 
 std::optional<std::vector<std::uint64_t>> decode_stats(std::span<const std::byte> p) {
   reader rd(p);

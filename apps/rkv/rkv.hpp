@@ -35,9 +35,9 @@ inline constexpr runtime::actor_id client_actor = 0xffffffffu;
 
 /// The first payload byte of every RKV message.
 enum class kind : std::uint8_t {
-  get = 1, ///< client: read a key
-  put = 2, ///< client: write a key
-  del = 3, ///< client: delete a key
+  get = 1,          ///< client: read a key
+  put = 2,          ///< client: write a key
+  del = 3,          ///< client: delete a key
   configure = 0x20, ///< operator: the actor's configuration, once after creation
   stats = 0x21,     ///< operator: return the actor's counters
   // 0x30..0x3f consensus, 0x40..0x4f memtable, 0x50..0x5f sstable: internal.
@@ -93,8 +93,8 @@ struct response {
 
 /// One replica as the consensus actors know it.
 struct replica {
-  std::uint32_t endpoint = 0;       ///< wire endpoint of the replica's node
-  runtime::actor_id consensus = 0;  ///< its consensus actor id
+  std::uint32_t endpoint = 0;      ///< wire endpoint of the replica's node
+  runtime::actor_id consensus = 0; ///< its consensus actor id
 };
 
 inline constexpr std::uint32_t replicas = 3;
@@ -122,8 +122,8 @@ struct memtable_config {
 
 /// CONFIGURE of "rkv_sstable".
 struct sstable_config {
-  std::string dir;              ///< directory of the files, created if missing
-  std::uint32_t max_files = 4;  ///< compact when there are more files
+  std::string dir;             ///< directory of the files, created if missing
+  std::uint32_t max_files = 4; ///< compact when there are more files
 };
 
 [[nodiscard]] std::vector<std::byte> encode(const consensus_config& c);
@@ -132,8 +132,7 @@ struct sstable_config {
 /// Returns the payload of a STATS request.
 [[nodiscard]] std::vector<std::byte> stats_request();
 /// Decodes a STATS reply: the counters, named as in apps.rst.
-[[nodiscard]] std::optional<std::vector<std::uint64_t>>
-decode_stats(std::span<const std::byte> p);
+[[nodiscard]] std::optional<std::vector<std::uint64_t>> decode_stats(std::span<const std::byte> p);
 
 /// Counter positions in a STATS reply (all three actors use the prefix).
 enum stat : std::size_t {
@@ -143,17 +142,17 @@ enum stat : std::size_t {
   st_foreign = 3,   ///< internal messages from senders not in the config
   st_not_leader = 4,
   st_busy = 5,
-  st_committed = 6,  ///< consensus: log entries applied
-  st_elections = 7,  ///< consensus: elections started
-  st_flushes = 8,    ///< memtable/sstable: flushes done
+  st_committed = 6, ///< consensus: log entries applied
+  st_elections = 7, ///< consensus: elections started
+  st_flushes = 8,   ///< memtable/sstable: flushes done
   st_compactions = 9,
   // consensus gauges, filled in when STATS is answered
-  st_role = 10, ///< 0 follower, 1 candidate, 2 leader, 3 learner (rejoining)
-  st_commit = 11,   ///< commit index
-  st_applied = 12,  ///< applied index
-  st_durable = 13,  ///< index whose effects are in the sstable files
-  st_log_start = 14,///< first log index retained
-  st_ballot = 15,   ///< highest ballot promised
+  st_role = 10,      ///< 0 follower, 1 candidate, 2 leader, 3 learner (rejoining)
+  st_commit = 11,    ///< commit index
+  st_applied = 12,   ///< applied index
+  st_durable = 13,   ///< index whose effects are in the sstable files
+  st_log_start = 14, ///< first log index retained
+  st_ballot = 15,    ///< highest ballot promised
   st_count = 16,
 };
 

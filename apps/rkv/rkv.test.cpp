@@ -1,8 +1,8 @@
 // The client protocol, the codec and the checker, without a cluster.
+#include <gtest/gtest.h>
+
 #include "internal.hpp"
 #include "linearizability.hpp"
-
-#include <gtest/gtest.h>
 
 namespace ipipe::apps::rkv {
 namespace {
@@ -87,21 +87,20 @@ operation r(std::string k, std::optional<std::string> v, std::uint64_t a, std::u
 TEST(rkv_checker, accepts_linearizable_and_rejects_stale_reads) {
   // Concurrent writes: either order may be the real one.
   EXPECT_TRUE(testing::linearizable_register(
-    {w("k", "1", 0, 10), w("k", "2", 1, 9), r("k", "1", 11, 12), r("k", "1", 13, 14)}));
+      {w("k", "1", 0, 10), w("k", "2", 1, 9), r("k", "1", 11, 12), r("k", "1", 13, 14)}));
   // A read after a completed write must not see the older value.
-  EXPECT_FALSE(testing::linearizable_register(
-    {w("k", "1", 0, 1), w("k", "2", 2, 3), r("k", "1", 4, 5)}));
+  EXPECT_FALSE(
+      testing::linearizable_register({w("k", "1", 0, 1), w("k", "2", 2, 3), r("k", "1", 4, 5)}));
   // Two sequential reads may not go back in time.
-  EXPECT_FALSE(testing::linearizable_register({w("k", "1", 0, 1), w("k", "2", 2, 10),
-                                               r("k", "2", 3, 4), r("k", "1", 5, 6)}));
+  EXPECT_FALSE(testing::linearizable_register(
+      {w("k", "1", 0, 1), w("k", "2", 2, 10), r("k", "2", 3, 4), r("k", "1", 5, 6)}));
   // An unanswered write may take effect, late.
-  EXPECT_TRUE(testing::linearizable_register(
-    {w("k", "1", 0, 1), w("k", "2", 2, operation::never_answered), r("k", "1", 3, 4),
-     r("k", "2", 5, 6)}));
+  EXPECT_TRUE(
+      testing::linearizable_register({w("k", "1", 0, 1), w("k", "2", 2, operation::never_answered),
+                                      r("k", "1", 3, 4), r("k", "2", 5, 6)}));
   // A read of absent before any write; a lost acknowledged write is caught.
   EXPECT_TRUE(testing::linearizable_register({r("k", std::nullopt, 0, 1), w("k", "1", 2, 3)}));
-  EXPECT_FALSE(
-    testing::linearizable_register({w("k", "1", 0, 1), r("k", std::nullopt, 2, 3)}));
+  EXPECT_FALSE(testing::linearizable_register({w("k", "1", 0, 1), r("k", std::nullopt, 2, 3)}));
   EXPECT_EQ(testing::check_history({w("a", "1", 0, 1), r("a", "1", 2, 3), w("b", "1", 0, 1),
                                     r("b", std::nullopt, 2, 3)}),
             std::vector<std::string>{"b"});

@@ -7,20 +7,20 @@
 // timeouts and follow leader hints, and record a history for the
 // linearizability checker.
 
-#include "linearizability.hpp"
-#include "rkv.hpp"
-
 #include <ipipe/runtime/actor_registry.hpp>
 #include <ipipe/runtime/peer_channel.hpp>
 #include <ipipe/runtime/runtime.hpp>
 
 #include <gtest/gtest.h>
 
+#include "linearizability.hpp"
+#include "rkv.hpp"
 #include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,24 +36,23 @@ inline constexpr std::uint64_t step_ns = 1'000'000; // one step: 1 ms
 
 /// Network behaviour, per direction between any two endpoints.
 struct net_faults {
-  double loss = 0;      ///< probability a message is dropped
-  double dup = 0;       ///< probability it is delivered twice
+  double loss = 0;             ///< probability a message is dropped
+  double dup = 0;              ///< probability it is delivered twice
   std::uint32_t max_delay = 0; ///< extra steps, uniform: reorders
 };
 
 /// One replica: a NIC runtime and a host runtime, the three actors.
 struct node {
-  node(std::uint32_t index, const std::string& dir, std::uint32_t flags,
-       std::uint32_t flush_bytes, std::uint32_t max_files,
-       const std::function<void(std::uint32_t, message&&)>& out)
-    : rings(runtime::peer_rings::create(*runtime::msg_ring_geometry::make(64, 8224),
-                                        *runtime::msg_ring_geometry::make(16, 16384))
-              .value()),
-      nic({.side = IPIPE_LOC_NIC, .default_budget_ns = 60'000'000'000}),
-      host({.side = IPIPE_LOC_HOST,
-            .default_budget_ns = 60'000'000'000,
-            .outbound_via_peer = true}),
-      endpoint(first_replica_ep + index) {
+  node(std::uint32_t index, const std::string& dir, std::uint32_t flags, std::uint32_t flush_bytes,
+       std::uint32_t max_files, const std::function<void(std::uint32_t, message&&)>& out)
+      : rings(runtime::peer_rings::create(*runtime::msg_ring_geometry::make(64, 8224),
+                                          *runtime::msg_ring_geometry::make(16, 16384))
+                  .value()),
+        nic({.side = IPIPE_LOC_NIC, .default_budget_ns = 60'000'000'000}),
+        host({.side = IPIPE_LOC_HOST,
+              .default_budget_ns = 60'000'000'000,
+              .outbound_via_peer = true}),
+        endpoint(first_replica_ep + index) {
     register_actors();
     EXPECT_TRUE(nic.attach_peer(rings.nic_end()));
     EXPECT_TRUE(host.attach_peer(rings.host_end()));
@@ -140,10 +139,10 @@ struct client {
   std::uint64_t seq = 0;
   bool busy = false;
   request req;
-  std::size_t hist = 0;           // index of its op in the history
-  std::uint32_t target = 0;       // replica index it sends to
-  std::uint64_t sent_at = 0;      // step of the last (re)send
-  std::uint64_t retry_at = 0;     // step to send again
+  std::size_t hist = 0;       // index of its op in the history
+  std::uint32_t target = 0;   // replica index it sends to
+  std::uint64_t sent_at = 0;  // step of the last (re)send
+  std::uint64_t retry_at = 0; // step to send again
   std::uint64_t completed = 0;
 };
 
@@ -152,9 +151,9 @@ class cluster {
 public:
   explicit cluster(const std::string& name, std::uint64_t seed, net_faults f = {},
                    std::uint32_t flush_bytes = 1 << 20, std::uint32_t max_files = 4)
-    : rng_(seed), faults_(f), flush_bytes_(flush_bytes), max_files_(max_files) {
-    base_ = std::filesystem::temp_directory_path() /
-            ("rkv-" + name + "-" + std::to_string(::getpid()));
+      : rng_(seed), faults_(f), flush_bytes_(flush_bytes), max_files_(max_files) {
+    base_ =
+        std::filesystem::temp_directory_path() / ("rkv-" + name + "-" + std::to_string(::getpid()));
     std::filesystem::remove_all(base_);
     std::filesystem::create_directories(base_);
     for (std::uint32_t i = 0; i < replicas; ++i)
@@ -165,7 +164,9 @@ public:
     std::filesystem::remove_all(base_);
   }
 
-  std::string dir(std::uint32_t i) const { return (base_ / ("replica" + std::to_string(i))).string(); }
+  std::string dir(std::uint32_t i) const {
+    return (base_ / ("replica" + std::to_string(i))).string();
+  }
 
   /// (Re)creates replica i with a fresh state (its directory is kept).
   void start(std::uint32_t i, std::uint32_t flags) {
@@ -173,9 +174,18 @@ public:
       nodes_.resize(i + 1);
     nodes_[i].reset();
     nodes_[i] = std::make_unique<node>(
-      i, dir(i), flags, flush_bytes_, max_files_,
-      [this](std::uint32_t from, message&& m) { out(from, std::move(m)); });
+        i, dir(i), flags, flush_bytes_, max_files_,
+        [this](std::uint32_t from, message&& m) { out(from, std::move(m)); });
   }
+  /// Cuts (or heals) replica i off from the other replicas.
+  void isolate(std::uint32_t i, bool cut) {
+    if (cut)
+      isolated_.insert(first_replica_ep + i);
+    else
+      isolated_.erase(first_replica_ep + i);
+  }
+  /// Makes client `ci` send its next request to replica i.
+  void aim(std::size_t ci, std::uint32_t i) { clients_[ci].target = i; }
   /// Kills replica i: its runtimes and every DMO are gone.
   void kill(std::uint32_t i) { nodes_[i].reset(); }
   node* at(std::uint32_t i) { return nodes_[i].get(); }
@@ -199,6 +209,10 @@ public:
 
   void out(std::uint32_t from, message&& m) {
     const std::uint32_t to = m.hdr.client;
+    if (to < first_client_ep && (isolated_.count(from) != 0 || isolated_.count(to) != 0)) {
+      ++dropped_;
+      return; // a partition between replicas; clients still reach everyone
+    }
     m.hdr.client = from;
     m.hdr.flags &= static_cast<std::uint16_t>(~IPIPE_MSG_F_WIRE);
     std::uniform_real_distribution<double> u(0, 1);
@@ -209,7 +223,9 @@ public:
     const int copies = u(rng_) < faults_.dup ? 2 : 1;
     for (int c = 0; c < copies; ++c) {
       const std::uint64_t d =
-        1 + (faults_.max_delay ? std::uniform_int_distribution<std::uint32_t>(0, faults_.max_delay)(rng_) : 0);
+          1 + (faults_.max_delay
+                   ? std::uniform_int_distribution<std::uint32_t>(0, faults_.max_delay)(rng_)
+                   : 0);
       wire_.push_back({now_ + d, to, m});
     }
   }
@@ -391,6 +407,7 @@ private:
   std::map<std::uint32_t, std::vector<message>> unclaimed_;
   std::vector<response> errors_;
   std::optional<std::uint32_t> leader_seen_;
+  std::set<std::uint32_t> isolated_;
   std::uint64_t now_ = 0, dropped_ = 0, answered_ = 0;
 };
 
@@ -398,7 +415,11 @@ private:
 inline request put(std::string k, std::string v) {
   return request{kind::put, 0, 0, std::move(k), std::move(v)};
 }
-inline request get(std::string k) { return request{kind::get, 0, 0, std::move(k), {}}; }
-inline request del(std::string k) { return request{kind::del, 0, 0, std::move(k), {}}; }
+inline request get(std::string k) {
+  return request{kind::get, 0, 0, std::move(k), {}};
+}
+inline request del(std::string k) {
+  return request{kind::del, 0, 0, std::move(k), {}};
+}
 
 } // namespace ipipe::apps::rkv::testing

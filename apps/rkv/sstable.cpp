@@ -5,8 +5,6 @@
 // with location host and never migrated. The in-memory index of every file
 // is rebuilt from the directory whenever the C++ object is new (creation,
 // restore, a restarted ipiped).
-#include "internal.hpp"
-
 #include <ipipe/runtime/actor.hpp>
 
 #include <dirent.h>
@@ -14,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "internal.hpp"
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -456,6 +455,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<runtime::actor> make_sstable() { return std::make_unique<sstable>(); }
+std::unique_ptr<runtime::actor> make_sstable() {
+  return std::make_unique<sstable>();
+}
 
 } // namespace ipipe::apps::rkv::internal
