@@ -46,6 +46,7 @@ install: all
 	install -D -m 0644 etc/modprobe.d/ipipe.conf \
 		$(DESTDIR)$(PREFIX)/share/doc/ipipe/modprobe.d/ipipe.conf
 	install -D -m 0644 uapi/linux/ipipe.h $(DESTDIR)$(PREFIX)/include/linux/ipipe.h
+	install -D -m 0644 etc/ipipe/ipiped.conf $(DESTDIR)$(PREFIX)/share/doc/ipipe/ipiped.conf
 	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
 
 clean:

@@ -1,10 +1,15 @@
+#include <ipipe/netlink/codec.hpp>
 #include <ipipe/netlink/nl_error.hpp>
 
+#include <linux/genetlink.h>
+#include <linux/ipipe.h>
 #include <linux/netlink.h>
 
 #include <gtest/gtest.h>
 
+#include <netlink/attr.h>
 #include <netlink/errno.h>
+#include <netlink/msg.h>
 
 #include <cerrno>
 #include <cstring>
@@ -15,7 +20,8 @@ namespace {
 
 // An NLMSG_ERROR as the kernel builds it in netlink_ack(): the error, the
 // request's header (all of the request without NETLINK_CAP_ACK), then TLVs.
-std::vector<char> nlmsgerr_msg(int err, const char* text, bool capped, std::size_t echoed = 0) {
+std::vector<char> nlmsgerr_msg(int err, const char* text, bool capped, std::size_t echoed = 0,
+                               std::uint32_t bad_offset = 0) {
   std::vector<char> b(NLMSG_HDRLEN + sizeof(nlmsgerr));
   auto* e = reinterpret_cast<nlmsgerr*>(b.data() + NLMSG_HDRLEN);
   e->error = err;
@@ -37,6 +43,7 @@ std::vector<char> nlmsgerr_msg(int err, const char* text, bool capped, std::size
   b.resize(off + NLA_HDRLEN + 4);
   nlattr offs{NLA_HDRLEN + 4, NLMSGERR_ATTR_OFFS};
   std::memcpy(b.data() + off, &offs, sizeof(offs));
+  std::memcpy(b.data() + off + NLA_HDRLEN, &bad_offset, sizeof(bad_offset));
   auto* h = reinterpret_cast<nlmsghdr*>(b.data());
   h->nlmsg_len = static_cast<std::uint32_t>(b.size());
   h->nlmsg_type = NLMSG_ERROR;
@@ -87,6 +94,41 @@ TEST(netlink_error, a_text_attribute_running_past_the_message_is_ignored) {
   error e = error_from_nlmsgerr(h);
   EXPECT_EQ(EINVAL, e.sys_errno());
   EXPECT_TRUE(e.context().empty());
+}
+
+std::uint32_t offset_of(const nlmsghdr* h, const nlattr* a) {
+  return static_cast<std::uint32_t>(reinterpret_cast<const char*>(a) -
+                                    reinterpret_cast<const char*>(h));
+}
+
+TEST(netlink_error, a_rejected_attribute_is_named_in_the_text) {
+  auto req = build_params_set(0x1d, 0, {.tail_thresh_ns = 5, .alpha_permille = 2000});
+  ASSERT_TRUE(req);
+  nlmsghdr* h = nlmsg_hdr(req->get());
+  const nlattr* alpha = nlmsg_find_attr(h, GENL_HDRLEN, IPIPE_A_ALPHA_PERMILLE);
+  ASSERT_NE(nullptr, alpha);
+  auto b = nlmsgerr_msg(-ERANGE, "integer out of range", true, 0, offset_of(h, alpha));
+  EXPECT_EQ("alpha_permille: integer out of range", error_from_nlmsgerr(hdr(b), h).context());
+  // without the request, or pointing between attributes: the bare text
+  EXPECT_EQ("integer out of range", error_from_nlmsgerr(hdr(b)).context());
+  auto mid = nlmsgerr_msg(-ERANGE, "integer out of range", true, 0, offset_of(h, alpha) + 2);
+  EXPECT_EQ("integer out of range", error_from_nlmsgerr(hdr(mid), h).context());
+}
+
+TEST(netlink_error, a_rejected_nested_attribute_is_named_with_its_nest) {
+  auto req = build_actor_migrate(0x1d, 0, 3, 9);
+  ASSERT_TRUE(req);
+  nlmsghdr* h = nlmsg_hdr(req->get());
+  nlattr* nest = nlmsg_find_attr(h, GENL_HDRLEN, IPIPE_A_ACTOR);
+  ASSERT_NE(nullptr, nest);
+  const nlattr* loc =
+      nla_find(static_cast<nlattr*>(nla_data(nest)), nla_len(nest), IPIPE_A_ACTOR_LOCATION);
+  ASSERT_NE(nullptr, loc);
+  EXPECT_EQ("actor.location", attr_at(h, offset_of(h, loc)));
+  EXPECT_EQ("actor", attr_at(h, offset_of(h, nest)));
+  EXPECT_EQ("dev_index",
+            attr_at(h, offset_of(h, nlmsg_find_attr(h, GENL_HDRLEN, IPIPE_A_DEV_INDEX))));
+  EXPECT_EQ("", attr_at(h, 3));
 }
 
 TEST(netlink_error, an_absent_family_is_its_own_error) {

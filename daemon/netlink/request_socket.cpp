@@ -17,6 +17,7 @@ namespace {
 // What the callbacks of one transaction share.
 struct transaction {
   const std::function<expected<void>(const nlmsghdr*)>* cb = nullptr;
+  const nlmsghdr* request = nullptr; // to name the attribute an error points at
   std::optional<error> err;
   bool done = false;
 };
@@ -54,7 +55,7 @@ int on_error(sockaddr_nl*, nlmsgerr* e, void* arg) {
   const auto* hdr =
       reinterpret_cast<const nlmsghdr*>(reinterpret_cast<const char*>(e) - NLMSG_HDRLEN);
   if (!t->err)
-    t->err = error_from_nlmsgerr(hdr);
+    t->err = error_from_nlmsgerr(hdr, t->request);
   t->done = true;
   return NL_STOP;
 }
@@ -92,6 +93,7 @@ expected<std::vector<T>> request_socket::collect(expected<msg_ptr> msg,
 expected<void> request_socket::transact(msg_ptr msg, const on_message& cb) {
   transaction t;
   t.cb = &cb;
+  t.request = nlmsg_hdr(msg.get());
   cb_ptr nlcb{nl_cb_alloc(NL_CB_DEFAULT)};
   if (!nlcb)
     return error{errc::no_space, "nl_cb_alloc"};

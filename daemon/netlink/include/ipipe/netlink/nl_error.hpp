@@ -2,6 +2,7 @@
 
 #include <ipipe/common/expected.hpp>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -21,8 +22,15 @@ inline constexpr std::string_view family_missing_text =
 
 /// Returns the error of an NLMSG_ERROR message with a non-zero code: the
 /// errno and the NLMSGERR_ATTR_MSG text, whether or not the request was
-/// echoed (NETLINK_CAP_ACK). A malformed message gives errc::protocol_error.
-[[nodiscard]] error error_from_nlmsgerr(const nlmsghdr* hdr);
+/// echoed (NETLINK_CAP_ACK). If the kernel points at an attribute
+/// (NLMSGERR_ATTR_OFFS) of `request`, the text starts with its name
+/// ("tail_thresh_ns: integer out of range"). A malformed message gives
+/// errc::protocol_error.
+[[nodiscard]] error error_from_nlmsgerr(const nlmsghdr* hdr, const nlmsghdr* request = nullptr);
+
+/// Returns the name of the attribute at byte `offset` of `request`
+/// ("mean_thresh_ns", "actor.location"), or "" if none starts there.
+[[nodiscard]] std::string attr_at(const nlmsghdr* request, std::uint32_t offset);
 
 /// Returns the error of a kernel rejection: errno and extack text.
 [[nodiscard]] error kernel_error(int err_no, std::string extack = {});
