@@ -4,6 +4,7 @@
 #include <ipipe/runtime/msg_ring.hpp>
 #include <ipipe/runtime/peer_channel.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 namespace ipipe::fw {
@@ -39,6 +40,10 @@ runtime_dispatch::runtime_dispatch(node::node_config cfg)
       };
       return cfg;
     }()) {
+  node_.nic_runtime().set_peer_signal([this] {
+    if (host_ != nullptr)
+      host_->signal_host();
+  });
   node_.nic_runtime().set_client_sink([this](runtime::message&& m) {
     if (host_ != nullptr)
       (void)host_->outbound().send(m.hdr, m.payload);
@@ -157,6 +162,22 @@ ipipe_status runtime_dispatch::host_runtime(const std::optional<nic::host_runtim
 void runtime_dispatch::reset() {
   for (auto id : node_.nic_runtime().actor_ids())
     (void)node_.destroy_actor(id);
+}
+
+void runtime_dispatch::refine(ipipe_actor_info& info) const {
+  auto i = node_.nic_runtime().info(info.actor_id);
+  if (!i)
+    return;
+  const ipipe_actor_info u = runtime::to_uapi(*i);
+  info.group = u.group;
+  info.mailbox_len = u.mailbox_len;
+  info.flags |= u.flags & IPIPE_ACTOR_S_QUARANTINED;
+  // Statistics follow the actor through migrations; what the NIC holds of
+  // an actor at the host dates from when it left.
+  info.mem_used = u.mem_used;
+  info.requests = std::max(info.requests, u.requests);
+  info.mean_ns = u.mean_ns;
+  info.tail_ns = u.tail_ns;
 }
 
 dispatch_stats runtime_dispatch::stats() const noexcept {

@@ -5,6 +5,7 @@
 #include <ipipe/nic/attach.hpp>
 
 #include <cstring>
+#include <unistd.h>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -174,6 +175,25 @@ public:
     c.target.to = to;
     c.target.ring_id = ring_id_;
     if (auto r = exec(c, "MIGRATE"); !r)
+      return r.err();
+    return {};
+  }
+
+  int event_fd() const noexcept override { return a_->irq_fd(IPIPE_VEC_RING); }
+  void ack_event() noexcept override {
+    std::uint64_t n = 0;
+    [[maybe_unused]] ssize_t r = ::read(a_->irq_fd(IPIPE_VEC_RING), &n, sizeof(n));
+  }
+  expected<void> set_params(const ipipe_params& p, std::uint32_t mask) override {
+    ipipe_admin_cmd c{};
+    c.opcode = IPIPE_ADMIN_SET_PARAMS;
+    c.params.mask = mask;
+    c.params.tail_thresh_ns = p.tail_thresh_ns;
+    c.params.mean_thresh_ns = p.mean_thresh_ns;
+    c.params.alpha_permille = p.alpha_permille;
+    c.params.drr_quantum_ns = p.drr_quantum_ns;
+    c.params.fcfs_cores = p.fcfs_cores;
+    if (auto r = exec(c, "SET_PARAMS"); !r)
       return r.err();
     return {};
   }

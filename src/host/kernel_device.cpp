@@ -129,6 +129,12 @@ public:
     return n > 0;
   }
 
+  int event_fd() const noexcept override { return fd_.get(); }
+  void ack_event() noexcept override {}
+  expected<void> set_params(const ipipe_params&, std::uint32_t) override {
+    return error{errc::not_supported, "set parameters through netlink or sysfs"};
+  }
+
   expected<std::uint32_t> dma(bool to_nic, std::span<std::byte> buf,
                               std::uint64_t nic_off) override {
     ipipe_dma_xfer x{};

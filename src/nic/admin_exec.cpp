@@ -201,7 +201,9 @@ firmware::exec_result firmware::migrate(const ipipe_admin_cmd& cmd) {
 }
 
 firmware::exec_result firmware::actor_list(const ipipe_admin_cmd& cmd) {
-  const std::vector<ipipe_actor_info> all = actors_.list();
+  std::vector<ipipe_actor_info> all = actors_.list();
+  for (auto& a : all)
+    dispatch_->refine(a);
   const std::size_t fit = std::min<std::size_t>(all.size(), cmd.buf.len / sizeof(ipipe_actor_info));
   auto dst = host_.translate(cmd.buf.addr, cmd.buf.len);
   if (!dst)

@@ -215,6 +215,7 @@ void firmware::on_doorbell(unsigned vec, std::uint64_t count) {
     break;
   case IPIPE_VEC_RING:
     cores_.kick();
+    dispatch_->doorbell();
     break;
   case IPIPE_VEC_TEST:
     raise(IPIPE_VEC_TEST); // loopback, for driver bring-up tests

@@ -72,11 +72,13 @@ std::size_t runtime::pump() {
   std::size_t n = 0;
   n += pump_in_mig();
   n += pump_in_msgs();
-  n += pump_out_msgs(); // acks first: see pump_outgoing()
-  n += pump_outgoing();
-  n += pump_out_msgs();
+  std::size_t out = pump_out_msgs(); // acks first: see pump_outgoing()
+  out += pump_outgoing();
+  out += pump_out_msgs();
   ctr_.peer_bad_desc = chan_.msg_in.bad_descriptors() + chan_.mig_in.bad_descriptors();
-  return n;
+  if (out != 0 && peer_signal_)
+    peer_signal_();
+  return n + out;
 }
 
 void runtime::detach_peer() {

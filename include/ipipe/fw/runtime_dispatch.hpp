@@ -53,6 +53,8 @@ public:
   void params_changed(const ipipe_params& p) override;
   ipipe_status host_runtime(const std::optional<nic::host_runtime_rings>& rings) override;
   void reset() override;
+  void refine(ipipe_actor_info& info) const override;
+  void doorbell() override { node_.wake(); }
 
   /// Returns the node (tests and statistics).
   [[nodiscard]] node::nic_node& node() noexcept { return node_; }

@@ -86,6 +86,17 @@ public:
   /// Sleeps until the NIC signals its rings or `timeout` passes; returns
   /// true if it signalled.
   [[nodiscard]] virtual expected<bool> wait(std::chrono::milliseconds timeout) = 0;
+  /// Returns a file descriptor that polls readable (POLLIN or POLLPRI)
+  /// while the NIC has signalled its rings; after poll() said so, call
+  /// ack_event() before looking at the rings.
+  [[nodiscard]] virtual int event_fd() const noexcept = 0;
+  /// Consumes a ring signal seen on event_fd() (a no-op where readiness
+  /// is level-triggered on the rings themselves, as with the kernel).
+  virtual void ack_event() noexcept = 0;
+  /// Sets the scheduling parameters selected by `mask` (IPIPE_PARAM_*)
+  /// through the admin queue. Direct attach only: with the kernel the
+  /// operator's interfaces are netlink and sysfs (errc::not_supported).
+  [[nodiscard]] virtual expected<void> set_params(const ipipe_params& p, std::uint32_t mask) = 0;
   /// Copies `buf` to (to_nic) or from NIC memory at `nic_off` through the
   /// NIC's DMA engine. Returns the CRC32C the NIC computed.
   [[nodiscard]] virtual expected<std::uint32_t> dma(bool to_nic, std::span<std::byte> buf,

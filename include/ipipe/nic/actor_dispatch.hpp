@@ -44,6 +44,8 @@ public:
                           std::uint64_t arg1) = 0;
   /// Records that actor `id` now runs at `loc` (a migration completed).
   virtual void actor_moved(std::uint32_t id, ipipe_location loc) = 0;
+  /// Interrupts the host on its ring vector (new messages on N2H rings).
+  virtual void signal_host() = 0;
   /// Sends a message that leaves the runtime to the endpoint in hdr.client
   /// (a ring context or a wire endpoint): thread safe.
   virtual message_sink& outbound() = 0;
@@ -106,6 +108,11 @@ public:
     (void)rings;
     return IPIPE_STS_OK;
   }
+  /// The host rang the ring doorbell: it posted to H2N rings.
+  virtual void doorbell() {}
+  /// Fills in what the dispatcher knows of a live actor (group, memory,
+  /// execution statistics, mailbox) on its ACTOR_LIST entry.
+  virtual void refine(ipipe_actor_info& info) const { (void)info; }
   /// The NIC was reset: forget every actor.
   virtual void reset() {}
 };

@@ -128,6 +128,7 @@ private:
   // dispatch_host
   void actor_moved(std::uint32_t id, ipipe_location loc) override;
   message_sink& outbound() override { return router_; }
+  void signal_host() override { raise(IPIPE_VEC_RING); }
   void host_runtime_changed();
 
   ipipe_hw_header* header() const noexcept;

@@ -119,6 +119,8 @@ public:
                                               bool pinned = false);
   /// Destroys an actor (local or at the host) in the NIC runtime.
   [[nodiscard]] expected<void> destroy_actor(runtime::actor_id id);
+  /// Wakes the management thread now (the host posted to the peer rings).
+  void wake() { wake_.notify_one(); }
   /// Hands a message to the NIC runtime (routed as runtime::submit()).
   runtime::route submit(runtime::message m) { return rt_.submit(std::move(m)); }
   /// Moves an actor between FCFS and DRR at once (operator override); the
@@ -138,6 +140,7 @@ public:
 
   /// Returns the NIC runtime.
   [[nodiscard]] runtime::runtime& nic_runtime() noexcept { return rt_; }
+  [[nodiscard]] const runtime::runtime& nic_runtime() const noexcept { return rt_; }
   /// Returns the engine (poll() drives it in tests without threads).
   [[nodiscard]] sched::thread_engine& engine() noexcept { return engine_; }
   /// Returns the live thresholds; any thread may change them.

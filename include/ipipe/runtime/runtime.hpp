@@ -136,6 +136,10 @@ public:
   /// Sets where replies to external clients go (default: dropped, counted
   /// nowhere). Called from the thread that produced the reply.
   void set_client_sink(client_sink sink);
+  /// Sets what pump() calls after it published messages to the peer (the
+  /// peer's interrupt: the NIC raises the host's ring vector, the host
+  /// rings the NIC's doorbell).
+  void set_peer_signal(std::function<void()> signal) { peer_signal_ = std::move(signal); }
   /// Sets the event sink (not owned; may be null).
   void set_event_sink(event_sink* sink) noexcept { events_ = sink; }
   /// Sets the bulk copier for migrations (not owned; null = memcpy).
@@ -270,6 +274,7 @@ private:
   memcpy_copier default_copier_;
   client_sink client_;
   ready_hook ready_;
+  std::function<void()> peer_signal_;
 
   mutable std::shared_mutex table_mtx_; // protects table_ and quota_total_
   std::map<actor_id, entry_ptr> table_;
