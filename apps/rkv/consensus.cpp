@@ -61,65 +61,34 @@ constexpr std::uint8_t u8(kind k) {
   return static_cast<std::uint8_t>(k);
 }
 
-class consensus final : public runtime::actor {
+class consensus final : public state_actor<cs_state> {
 public:
-  expected<void> init(actor_context& ctx) override {
-    auto st = ctx.dmo_malloc(sizeof(cs_state));
-    if (!st)
-      return st.err();
-    st_ = *st;
-    return {};
-  }
-
-  expected<void> restore(actor_context& ctx) override {
-    auto ids = ctx.objects();
-    if (ids.empty())
-      return errc::not_found;
-    st_ = ids.front();
-    return {};
-  }
+  expected<void> init(actor_context& ctx) override { return alloc_state(ctx); }
 
   std::uint64_t tick_period_ns() const noexcept override { return tick_ns; }
 
-  void handle(actor_context& ctx, const message& msg) override {
-    auto st = ctx.load<cs_state>(st_);
-    if (!st)
+private:
+  void on_tick(actor_context& ctx, cs_state& s) override {
+    if (!s.configured)
       return;
-    s_ = &*st;
+    s_ = &s;
     ctx_ = &ctx;
-    if (runtime::is_tick(msg)) {
-      if (s_->configured)
-        tick();
-    } else {
-      ++s_->stats[st_requests];
-      dispatch(msg);
-    }
-    (void)ctx.store(st_, 0, *s_);
-    s_ = nullptr;
-    ctx_ = nullptr;
+    tick();
   }
 
-private:
-  // -- plumbing ---------------------------------------------------------------------
+  void fill_gauges(cs_state& s) override {
+    s.stats[st_role] = s.role;
+    s.stats[st_commit] = s.commit;
+    s.stats[st_applied] = s.applied;
+    s.stats[st_durable] = s.durable;
+    s.stats[st_log_start] = s.start;
+    s.stats[st_ballot] = s.promised;
+  }
 
-  void dispatch(const message& msg) {
-    reader rd(msg.payload);
-    const auto k = rd.get<std::uint8_t>();
-    if (!rd.ok() || msg.type() == IPIPE_MSG_REPLY || msg.type() == IPIPE_MSG_ERROR) {
-      ++s_->stats[st_malformed];
-      return;
-    }
-    if (k == u8(kind::stats)) {
-      s_->stats[st_role] = s_->role;
-      s_->stats[st_commit] = s_->commit;
-      s_->stats[st_applied] = s_->applied;
-      s_->stats[st_durable] = s_->durable;
-      s_->stats[st_log_start] = s_->start;
-      s_->stats[st_ballot] = s_->promised;
-      (void)ctx_->store(st_, 0, *s_);
-      reply_stats(*ctx_, st_);
-      return;
-    }
+  void on_message(actor_context& ctx, const message& msg, cs_state& s, std::uint8_t k,
+                  reader& rd) override {
+    s_ = &s;
+    ctx_ = &ctx;
     if (k == u8(kind::configure)) {
       configure(rd);
       return;
@@ -761,7 +730,6 @@ private:
     }
   }
 
-  object_id st_ = 0;
   cs_state* s_ = nullptr;
   actor_context* ctx_ = nullptr;
 };

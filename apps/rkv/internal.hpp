@@ -6,6 +6,7 @@
 #include <ipipe/runtime/actor_context.hpp>
 
 #include "rkv.hpp"
+#include <algorithm>
 #include <common/codec.hpp>
 #include <memory>
 #include <optional>
@@ -136,6 +137,83 @@ inline void reply_error(actor_context& ctx, kind op, detail why) {
 inline bool from_local(const runtime::message& m, actor_id from) {
   return from != 0 && m.hdr.client == 0 && m.hdr.src_actor == from;
 }
+
+/// Sends `all` to actor `to` as k_sessions messages of at most 8 KiB (at
+/// least one, so that an empty table is also stated).
+inline void send_sessions(actor_context& ctx, actor_id to, std::uint64_t id,
+                          std::span<const session> all) {
+  constexpr std::size_t per_msg = (IPIPE_MSG_MAX_PAYLOAD - 13) / sizeof(session);
+  for (std::size_t i = 0; i == 0 || i < all.size(); i += per_msg) {
+    const std::size_t n = std::min(per_msg, all.size() - i);
+    writer w;
+    w.put(k_sessions).put(id).put(static_cast<std::uint32_t>(n));
+    for (std::size_t j = i; j < i + n; ++j)
+      w.put(all[j].client_id).put(all[j].last_seq);
+    (void)ctx.send(to, w.data());
+  }
+}
+
+/// The frame of the three actors: `State`, which starts with the counters
+/// block, is the first DMO, so restore() finds it by id order; handle()
+/// loads it, counts the message, answers STATS, drops replies, errors and
+/// empty payloads as malformed, hands the rest to on_message() and stores
+/// the state back.
+template <class State>
+class state_actor : public runtime::actor {
+public:
+  expected<void> restore(actor_context& ctx) override {
+    auto ids = ctx.objects();
+    if (ids.empty())
+      return errc::not_found;
+    st_ = ids.front();
+    return {};
+  }
+
+  void handle(actor_context& ctx, const runtime::message& msg) final {
+    auto s = ctx.load<State>(st_);
+    if (!s)
+      return;
+    if (runtime::is_tick(msg)) {
+      on_tick(ctx, *s);
+    } else {
+      ++s->stats[st_requests];
+      reader rd(msg.payload);
+      const auto k = rd.get<std::uint8_t>();
+      if (!rd.ok() || msg.type() == IPIPE_MSG_REPLY || msg.type() == IPIPE_MSG_ERROR) {
+        ++s->stats[st_malformed];
+      } else if (k == static_cast<std::uint8_t>(kind::stats)) {
+        fill_gauges(*s);
+        (void)ctx.store(st_, 0, *s);
+        reply_stats(ctx, st_);
+      } else {
+        on_message(ctx, msg, *s, k, rd);
+      }
+    }
+    (void)ctx.store(st_, 0, *s);
+  }
+
+protected:
+  /// Allocates the state object; call first in init().
+  expected<void> alloc_state(actor_context& ctx) {
+    auto st = ctx.dmo_malloc(sizeof(State));
+    if (!st)
+      return st.err();
+    st_ = *st;
+    return {};
+  }
+  /// Handles a message of kind `k` (its first byte, already read from `rd`).
+  virtual void on_message(actor_context& ctx, const runtime::message& msg, State& s, std::uint8_t k,
+                          reader& rd) = 0;
+  /// Handles a tick.
+  virtual void on_tick(actor_context& ctx, State& s) {
+    (void)ctx;
+    (void)s;
+  }
+  /// Updates gauges in the counters block before STATS is answered.
+  virtual void fill_gauges(State& s) { (void)s; }
+
+  object_id st_ = 0;
+};
 
 /// Actor factories, defined beside each actor.
 std::unique_ptr<runtime::actor> make_consensus();

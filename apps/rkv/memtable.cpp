@@ -53,13 +53,11 @@ struct found {
   std::string value;
 };
 
-class memtable final : public runtime::actor {
+class memtable final : public state_actor<mt_state> {
 public:
   expected<void> init(actor_context& ctx) override {
-    auto st = ctx.dmo_malloc(sizeof(mt_state));
-    if (!st)
-      return st.err();
-    st_ = *st;
+    if (auto st = alloc_state(ctx); !st)
+      return st;
     auto head = new_head(ctx);
     if (!head)
       return head.err();
@@ -74,38 +72,9 @@ public:
     return ctx.store(st_, 0, s);
   }
 
-  expected<void> restore(actor_context& ctx) override {
-    auto ids = ctx.objects();
-    if (ids.empty())
-      return errc::not_found;
-    st_ = ids.front();
-    return {};
-  }
-
-  void handle(actor_context& ctx, const message& msg) override {
-    if (runtime::is_tick(msg))
-      return;
-    auto s = ctx.load<mt_state>(st_);
-    if (!s)
-      return;
-    ++s->stats[st_requests];
-    dispatch(ctx, msg, *s);
-    (void)ctx.store(st_, 0, *s);
-  }
-
 private:
-  void dispatch(actor_context& ctx, const message& msg, mt_state& s) {
-    reader rd(msg.payload);
-    const auto k = rd.get<std::uint8_t>();
-    if (!rd.ok() || msg.type() == IPIPE_MSG_REPLY || msg.type() == IPIPE_MSG_ERROR) {
-      ++s.stats[st_malformed];
-      return;
-    }
-    if (k == static_cast<std::uint8_t>(kind::stats)) {
-      (void)ctx.store(st_, 0, s);
-      reply_stats(ctx, st_);
-      return;
-    }
+  void on_message(actor_context& ctx, const message& msg, mt_state& s, std::uint8_t k,
+                  reader& rd) override {
     if (k == static_cast<std::uint8_t>(kind::configure)) {
       configure(ctx, rd, s);
       return;
@@ -430,15 +399,7 @@ private:
     std::vector<session> all(session_slots);
     (void)ctx.dmo_read(s.sessions, 0, std::as_writable_bytes(std::span{all}));
     std::erase_if(all, [](const session& e) { return e.client_id == 0; });
-    constexpr std::size_t per_msg = (IPIPE_MSG_MAX_PAYLOAD - 13) / sizeof(session);
-    for (std::size_t i = 0; i == 0 || i < all.size(); i += per_msg) {
-      const std::size_t n = std::min(per_msg, all.size() - i);
-      writer w;
-      w.put(k_sessions).put(id).put(static_cast<std::uint32_t>(n));
-      for (std::size_t j = i; j < i + n; ++j)
-        w.put(all[j].client_id).put(all[j].last_seq);
-      (void)ctx.send(s.sstable, w.data());
-    }
+    internal::send_sessions(ctx, s.sstable, id, all);
   }
 
   void flushed(actor_context& ctx, reader& rd, mt_state& s) {
@@ -463,8 +424,6 @@ private:
     (void)ctx.send(s.consensus, w.data());
     maybe_flush(ctx, s, false);
   }
-
-  object_id st_ = 0;
 };
 
 } // namespace

@@ -153,50 +153,15 @@ std::optional<table> load(const std::string& path) {
   return t;
 }
 
-class sstable final : public runtime::actor {
+class sstable final : public state_actor<ss_state> {
 public:
-  expected<void> init(actor_context& ctx) override {
-    auto st = ctx.dmo_malloc(sizeof(ss_state));
-    if (!st)
-      return st.err();
-    st_ = *st;
-    return {};
-  }
-
-  expected<void> restore(actor_context& ctx) override {
-    auto ids = ctx.objects();
-    if (ids.empty())
-      return errc::not_found;
-    st_ = ids.front();
-    return {};
-  }
-
-  void handle(actor_context& ctx, const message& msg) override {
-    if (runtime::is_tick(msg))
-      return;
-    auto s = ctx.load<ss_state>(st_);
-    if (!s)
-      return;
-    ++s->stats[st_requests];
-    if (s->configured && !loaded_)
-      open_dir(*s);
-    dispatch(ctx, msg, *s);
-    (void)ctx.store(st_, 0, *s);
-  }
+  expected<void> init(actor_context& ctx) override { return alloc_state(ctx); }
 
 private:
-  void dispatch(actor_context& ctx, const message& msg, ss_state& s) {
-    reader rd(msg.payload);
-    const auto k = rd.get<std::uint8_t>();
-    if (!rd.ok() || msg.type() == IPIPE_MSG_REPLY || msg.type() == IPIPE_MSG_ERROR) {
-      ++s.stats[st_malformed];
-      return;
-    }
-    if (k == static_cast<std::uint8_t>(kind::stats)) {
-      (void)ctx.store(st_, 0, s);
-      reply_stats(ctx, st_);
-      return;
-    }
+  void on_message(actor_context& ctx, const message& msg, ss_state& s, std::uint8_t k,
+                  reader& rd) override {
+    if (s.configured && !loaded_)
+      open_dir(s);
     if (k == static_cast<std::uint8_t>(kind::configure)) {
       configure(ctx, rd, s);
       return;
@@ -335,16 +300,7 @@ private:
       if (newest == nullptr || f->applied > newest->applied)
         newest = f.get();
     const std::vector<session> none;
-    const auto& all = newest != nullptr ? newest->sessions : none;
-    constexpr std::size_t per_msg = (IPIPE_MSG_MAX_PAYLOAD - 13) / sizeof(session);
-    for (std::size_t i = 0; i < all.size(); i += per_msg) {
-      const std::size_t n = std::min(per_msg, all.size() - i);
-      writer w;
-      w.put(k_sessions).put<std::uint64_t>(0).put(static_cast<std::uint32_t>(n));
-      for (std::size_t j = i; j < i + n; ++j)
-        w.put(all[j].client_id).put(all[j].last_seq);
-      (void)ctx.send(to, w.data());
-    }
+    send_sessions(ctx, to, 0, newest != nullptr ? newest->sessions : none);
     writer w;
     w.put(k_recovered).put(durable());
     (void)ctx.send(to, w.data());
@@ -446,7 +402,6 @@ private:
     answer(ctx, to, r);
   }
 
-  object_id st_ = 0;
   bool loaded_ = false;
   std::uint64_t next_seq_ = 1;
   std::vector<std::shared_ptr<table>> files_; // oldest first
