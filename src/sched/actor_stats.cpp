@@ -12,20 +12,52 @@ void actor_stats::add(std::uint64_t exec_ns) noexcept {
     const std::uint64_t old = ring_[head_];
     sum_ -= old;
     sum_sq_ -= static_cast<unsigned __int128>(old) * old;
+    above_ -= old > mark_;
   } else {
     ++count_;
   }
   ring_[head_] = exec_ns;
   sum_ += exec_ns;
   sum_sq_ += static_cast<unsigned __int128>(exec_ns) * exec_ns;
+  above_ += exec_ns > mark_;
   head_ = head_ + 1 == ring_.size() ? 0 : head_ + 1;
   ++total_;
 }
 
 void actor_stats::clear() noexcept {
-  head_ = count_ = 0;
+  head_ = count_ = above_ = 0;
   sum_ = 0;
   sum_sq_ = 0;
+}
+
+void actor_stats::keep_newest(std::uint32_t n) noexcept {
+  if (n >= count_)
+    return;
+  // Lay the window out oldest first from index 0, then slide the newest n
+  // samples to the front and recompute the sums over them (no allocation).
+  if (count_ == ring_.size())
+    std::rotate(ring_.begin(), ring_.begin() + head_, ring_.end());
+  std::copy(ring_.begin() + (count_ - n), ring_.begin() + count_, ring_.begin());
+  count_ = n;
+  head_ = n == ring_.size() ? 0 : n;
+  sum_ = 0;
+  sum_sq_ = 0;
+  above_ = 0;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    sum_ += ring_[i];
+    sum_sq_ += static_cast<unsigned __int128>(ring_[i]) * ring_[i];
+    above_ += ring_[i] > mark_;
+  }
+}
+
+void actor_stats::set_mark(std::uint64_t mark_ns) noexcept {
+  if (mark_ns == mark_)
+    return;
+  mark_ = mark_ns;
+  const auto cap = static_cast<std::uint32_t>(ring_.size());
+  above_ = 0;
+  for (std::uint32_t i = 0; i < count_; ++i)
+    above_ += ring_[(head_ + cap - 1 - i) % cap] > mark_;
 }
 
 std::uint64_t actor_stats::mean_ns() const noexcept { return count_ ? sum_ / count_ : 0; }

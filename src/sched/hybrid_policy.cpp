@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace ipipe::sched {
 
@@ -11,6 +12,17 @@ hybrid_policy::hybrid_policy(const policy_config& cfg, const tunables& tun, deci
     fcfs_cores_(std::max<std::uint32_t>(cfg.cores, 1)) {
   cfg_.cores = fcfs_cores_;
   cfg_.window_ns = std::max<std::uint64_t>(cfg_.window_ns, 1);
+  // A run of r cheap samples has probability (1 - f)^r when a share f of
+  // the actor's older samples was expensive: the run is a change point
+  // once that falls below the false-alarm rate. Computed once, so the
+  // per-request test is a table look-up and identical on every machine.
+  const double log_eps = std::log(std::clamp(cfg_.change_point_false_alarm, 1e-300, 0.5));
+  const std::uint32_t floor = std::max<std::uint32_t>(cfg_.min_samples, 1);
+  run_needed_.assign(65, std::numeric_limits<std::uint32_t>::max());
+  for (std::uint32_t i = 1; i < 64; ++i)
+    run_needed_[i] = std::max(floor, static_cast<std::uint32_t>(std::ceil(
+                                         log_eps / std::log1p(-static_cast<double>(i) / 64))));
+  run_needed_[64] = floor;
 }
 
 expected<void> hybrid_policy::add_actor(std::uint32_t actor, bool pinned) {
@@ -29,7 +41,9 @@ expected<void> hybrid_policy::set_group(std::uint32_t actor, group g, std::uint6
     return errc::not_found;
   if (actors_[actor].grp != g) {
     change_group(actors_[actor], actor, g, now_ns);
-    resize(now_ns, false);
+    actors_[actor].upgraded_since =
+        no_time; // an operator's move says nothing about queued requests
+    resize(now_ns, false, true);
   }
   return {};
 }
@@ -60,7 +74,16 @@ void hybrid_policy::on_complete(std::uint32_t actor, std::uint64_t exec_ns, std:
     return; // host runs are not NIC statistics
   if (served && *served != a.grp)
     return; // a leftover from before the last group change
+  const std::uint64_t thresh = tun_.tail_thresh_ns();
+  a.stats.set_mark(thresh);
   a.stats.add(exec_ns);
+  if (exec_ns < tun_.lower(thresh)) {
+    const std::uint64_t arrived = now_ns - std::min(now_ns, sojourn_ns);
+    a.run_since = a.cheap_run == 0 ? arrived : std::min(a.run_since, arrived);
+    ++a.cheap_run;
+  } else {
+    a.cheap_run = 0;
+  }
   if (a.grp == group::fcfs) {
     fcfs_lat_sum_ += sojourn_ns;
     ++fcfs_lat_count_;
@@ -72,14 +95,37 @@ void hybrid_policy::on_complete(std::uint32_t actor, std::uint64_t exec_ns, std:
   // statistic hovering at a threshold cannot flap it every request.
   if (a.ever_changed && now_ns < a.changed_at + cfg_.group_cooldown_windows * cfg_.window_ns)
     return;
-  const std::uint64_t thresh = tun_.tail_thresh_ns();
-  if (a.grp == group::fcfs && a.stats.tail_above(thresh))
+  if (a.grp == group::fcfs && a.stats.tail_above(thresh)) {
     change_group(a, actor, group::drr, now_ns);
-  else if (a.grp == group::drr && a.stats.tail_below(tun_.lower(thresh)))
+  } else if (a.grp == group::drr && a.stats.tail_below(tun_.lower(thresh))) {
     change_group(a, actor, group::fcfs, now_ns);
-  else
+  } else if (a.grp == group::drr && change_point(a)) {
+    // The older samples describe behaviour the actor no longer has: keep
+    // only the run, so the tail, the demand estimate and a later
+    // downgrade all judge the new behaviour.
+    a.stats.keep_newest(a.cheap_run);
+    change_group(a, actor, group::fcfs, now_ns);
+    drr_hold_until_ = now_ns + cfg_.group_cooldown_windows * cfg_.window_ns;
+  } else {
     return;
-  resize(now_ns, false);
+  }
+  resize(now_ns, false, true);
+}
+
+// A change point: the last cheap_run samples were all cheap, and the
+// samples before them make such a run too unlikely to be noise. Only the
+// upgrade direction needs this: one expensive sample already lifts
+// mean + 3 sigma past Tail_thresh (and early downgrade does not even wait
+// for it to finish), while it takes a whole window of cheap samples to
+// bring it back down.
+bool hybrid_policy::change_point(const actor_state& a) const noexcept {
+  if (!cfg_.change_point || a.cheap_run >= a.stats.count())
+    return false; // a window that is all cheap is the ordinary rule's case
+  const std::uint32_t older = a.stats.count() - a.cheap_run;
+  if (older < cfg_.min_samples)
+    return false; // too few older samples to say what is unlikely
+  // above_mark() <= older unless Tail_thresh was lowered during the run.
+  return a.cheap_run >= run_needed_[std::min<std::uint32_t>(a.stats.above_mark() * 64 / older, 64)];
 }
 
 void hybrid_policy::on_overrun(std::uint32_t actor, std::uint64_t elapsed_ns, std::uint64_t now_ns) {
@@ -95,8 +141,9 @@ void hybrid_policy::on_overrun(std::uint32_t actor, std::uint64_t elapsed_ns, st
   a.grp = group::drr;
   a.changed_at = now_ns;
   a.ever_changed = true;
+  a.cheap_run = 0;
   emit(decision_kind::downgrade, actor, elapsed_ns, now_ns);
-  resize(now_ns, false);
+  resize(now_ns, false, true);
 }
 
 // Eight times per window, look at the arrival rates of the window so far:
@@ -109,9 +156,18 @@ void hybrid_policy::check_growth(std::uint64_t now) {
   if (now < last_check_ + step || now < window_start_ + step)
     return;
   last_check_ = now;
-  const double span = static_cast<double>(now - window_start_);
-  with_partial_ = true;
+  if (partial_demand(now) > fcfs_cores_)
+    resize(now, false, true);
+}
+
+// Arrival rates of the window so far; returns the FCFS demand they give.
+// A span shorter than an eighth of a window counts as one: that can only
+// underestimate a rate, and demand() never goes below the smoothed one.
+double hybrid_policy::partial_demand(std::uint64_t now) {
+  const std::uint64_t elapsed = now > window_start_ ? now - window_start_ : 0;
+  const double span = static_cast<double>(std::max(elapsed, cfg_.window_ns / 8));
   double fcfs_d = 0;
+  with_partial_ = true;
   for (auto& a : actors_) {
     if (!a.present)
       continue;
@@ -119,15 +175,19 @@ void hybrid_policy::check_growth(std::uint64_t now) {
     if (a.loc == location::nic && a.grp == group::fcfs)
       fcfs_d += demand(a);
   }
-  if (fcfs_d > fcfs_cores_)
-    resize(now, false);
   with_partial_ = false;
+  return fcfs_d;
 }
 
 void hybrid_policy::change_group(actor_state& a, std::uint32_t id, group g, std::uint64_t now) {
   a.grp = g;
   a.changed_at = now;
   a.ever_changed = true;
+  // An upgrade by the statistics is evidence about the requests that
+  // arrived since the oldest one of the cheap run; nothing is known about
+  // earlier ones.
+  a.upgraded_since = g == group::fcfs && a.cheap_run > 0 ? a.run_since : no_time;
+  a.cheap_run = 0;
   emit(g == group::drr ? decision_kind::downgrade : decision_kind::upgrade, id, a.stats.tail_ns(), now);
 }
 
@@ -241,7 +301,8 @@ void hybrid_policy::migrate_step(std::uint64_t now, std::uint64_t fcfs_mean, std
   }
 }
 
-std::uint32_t hybrid_policy::target_fcfs(std::uint32_t util_permille) const {
+std::uint32_t hybrid_policy::target_fcfs(std::uint32_t util_permille, std::uint64_t now,
+                                         bool* drr_short) const {
   double fcfs_d = 0;
   double drr_d = 0;
   bool any_drr = false;
@@ -256,7 +317,11 @@ std::uint32_t hybrid_policy::target_fcfs(std::uint32_t util_permille) const {
     }
   }
   const std::uint32_t n = cfg_.cores;
-  if (!any_drr || n == 1)
+  // After a change-point upgrade the DRR group outlives its last actor by
+  // a group cooldown: that actor's old, expensive requests still run and
+  // may still be queued, and they must not take the cores its new cheap
+  // ones need.
+  if ((!any_drr && now >= drr_hold_until_) || n == 1)
     return n;
   if (const std::uint32_t fixed = tun_.fcfs_cores())
     return std::clamp<std::uint32_t>(fixed, 1, n - 1);
@@ -265,18 +330,41 @@ std::uint32_t hybrid_policy::target_fcfs(std::uint32_t util_permille) const {
   // (its slowdown budget is ten times a long service time), a short one
   // does not; when the rest is too small for the DRR demand, the DRR
   // backlog grows and the push-to-host signal takes over.
-  (void)drr_d;
   const auto f = static_cast<std::uint32_t>(std::ceil(fcfs_d * 1000.0 / std::max<std::uint32_t>(util_permille, 1)));
+  if (drr_short && drr_d > n - fcfs_cores_)
+    *drr_short = true;
   return std::clamp<std::uint32_t>(f, 1, n - 1);
 }
 
-void hybrid_policy::resize(std::uint64_t now, bool windowed) {
+bool hybrid_policy::any_fcfs_demand() const noexcept {
+  for (const auto& a : actors_)
+    if (a.present && a.loc == location::nic && a.grp == group::fcfs && demand(a) > 0)
+      return true;
+  return false;
+}
+
+void hybrid_policy::resize(std::uint64_t now, bool windowed, bool partial) {
+  // Within a window (a group change, an in-window check) the demand takes
+  // the faster of the smoothed rate and the window's so far: after a mix
+  // shift the smoothed rate of a newly busy actor is that of its old self.
+  if (partial)
+    (void)partial_demand(now);
+  with_partial_ = partial;
   // Two targets make a hysteresis band: the FCFS group grows as soon as
   // its utilisation would pass fcfs_util, but shrinks only when it would
   // stay below (1 - alpha) * fcfs_util after shrinking.
-  const std::uint32_t grow = target_fcfs(cfg_.fcfs_util_permille);
+  bool drr_short = false;
+  const std::uint32_t grow = target_fcfs(cfg_.fcfs_util_permille, now, &drr_short);
+  // The band is for when the DRR group does not need the core: if the DRR
+  // demand exceeds its cores, the FCFS group shrinks to its 75% size
+  // (still only after confirming windows).
   const std::uint32_t keep =
-    std::max(grow, target_fcfs(static_cast<std::uint32_t>(tun_.lower(cfg_.fcfs_util_permille))));
+      drr_short
+          ? grow
+          : std::max(
+                grow,
+                target_fcfs(static_cast<std::uint32_t>(tun_.lower(cfg_.fcfs_util_permille)), now));
+  with_partial_ = false;
   std::uint32_t target = fcfs_cores_;
   if (fcfs_cores_ < grow)
     target = grow;
@@ -284,14 +372,18 @@ void hybrid_policy::resize(std::uint64_t now, bool windowed) {
     target = keep;
   const bool drr_appears = fcfs_cores_ == cfg_.cores && grow < cfg_.cores;
   const bool drr_empties = grow == cfg_.cores;
+  // An FCFS group with no demand left (its last busy actor was just
+  // downgraded) gives its cores to the DRR group at once: nobody would
+  // use them during the confirming windows.
+  const bool fcfs_empties = grow == 1 && !any_fcfs_demand();
   const bool forced = tun_.fcfs_cores() != 0;
-  if (drr_appears || drr_empties || forced)
+  if (drr_appears || drr_empties || fcfs_empties || forced)
     target = grow;
   if (target == fcfs_cores_) {
     resize_streak_ = 0;
     return;
   }
-  if (!drr_appears && !drr_empties && !forced) {
+  if (!drr_appears && !drr_empties && !fcfs_empties && !forced) {
     // Damping: growing the FCFS group (the latency-critical direction)
     // applies at once, also right after a group change; shrinking happens
     // only at window ends, after it was indicated in consecutive windows.
@@ -309,6 +401,11 @@ void hybrid_policy::resize(std::uint64_t now, bool windowed) {
 
 group hybrid_policy::group_of(std::uint32_t actor) const noexcept {
   return valid(actor) ? actors_[actor].grp : group::fcfs;
+}
+
+std::uint64_t hybrid_policy::upgraded_since(std::uint32_t actor) const noexcept {
+  return valid(actor) && actors_[actor].grp == group::fcfs ? actors_[actor].upgraded_since
+                                                           : no_time;
 }
 
 location hybrid_policy::location_of(std::uint32_t actor) const noexcept {

@@ -1,9 +1,11 @@
 #include <ipipe/sched/hybrid_policy.hpp>
 
-#include <gtest/gtest.h>
-
 #include <linux/ipipe.h>
 
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
 #include <thread>
 
 using namespace ipipe::sched;
@@ -43,6 +45,20 @@ struct fixture {
   hybrid_policy policy;
   std::uint64_t now = 0;
 };
+
+policy_config cores14() {
+  policy_config c;
+  c.cores = 14;
+  return c;
+}
+
+// Actor 1 runs 500 us requests (DRR); then actor 0 runs `per_window`
+// 0.5 us requests in each of `windows` decision windows.
+void long_and_short(fixture& f, int per_window, int windows) {
+  f.run(1, 8, 500 * us, 500 * us);
+  for (int w = 0; w < windows; ++w)
+    f.window(0, per_window, 500, 600);
+}
 
 } // namespace
 
@@ -128,12 +144,8 @@ TEST(hybrid_policy, the_fcfs_group_is_sized_from_demand_once_it_is_confirmed) {
 }
 
 TEST(hybrid_policy, demand_noise_inside_the_hysteresis_band_moves_no_core) {
-  policy_config c;
-  c.cores = 14;
-  fixture f{c};
-  f.run(1, 8, 500 * us, 500 * us);
-  for (int w = 0; w < 10; ++w)
-    f.window(0, 4000, 500, 600); // 2 cores of demand -> 3 FCFS cores
+  fixture f{cores14()};
+  long_and_short(f, 4000, 10); // 2 cores of demand -> 3 FCFS cores
   ASSERT_EQ(f.policy.fcfs_cores(), 3u);
   const auto before = f.log.count(decision_kind::regroup);
   // 1.6 .. 2.2 cores: grow line is 3 cores, shrink line needs < 1.8.
@@ -297,4 +309,136 @@ TEST(hybrid_policy, requests_queued_before_a_group_change_do_not_count_afterward
   EXPECT_EQ(f.policy.stats(1).total(), n);
   f.policy.on_complete(1, 100 * us, 100 * us, f.now, group::drr);
   EXPECT_EQ(f.policy.stats(1).total(), n + 1);
+}
+
+// -- change points (issue 7, SHIFT) ---------------------------------------
+
+namespace {
+
+// Makes `actor` a DRR actor whose whole window is `exec` long, past the
+// group cooldown.
+void downgrade(fixture& f, std::uint32_t actor, std::uint64_t exec) {
+  f.run(actor, 64, exec, exec);
+  EXPECT_EQ(f.policy.group_of(actor), group::drr);
+  f.now += 2 * ms;
+}
+
+// Uniform in (0, 1], our own transform, as in workload.cpp.
+double unit(std::mt19937_64& rng) {
+  return (static_cast<double>(rng() >> 11) + 1.0) / 9007199254740992.0;
+}
+
+} // namespace
+
+TEST(hybrid_policy, a_run_of_cheap_completions_after_expensive_ones_upgrades_after_min_samples) {
+  fixture f;
+  downgrade(f, 1, 500 * us);
+  f.log.clear();
+  // The actor's cost drops to 0.5 us. Each request waited 3 us.
+  for (int i = 0; i < 7; ++i) {
+    f.policy.on_complete(1, 500, 3 * us, f.now);
+    f.now += 1 * us;
+  }
+  EXPECT_EQ(f.policy.group_of(1), group::drr) << "7 cheap samples are not yet a change point";
+  const std::uint64_t first_arrival = f.now - 7 * us - 3 * us;
+  f.policy.on_complete(1, 500, 3 * us, f.now);
+  EXPECT_EQ(f.policy.group_of(1), group::fcfs) << "the 8th is (min_samples)";
+  ASSERT_EQ(f.log.count(decision_kind::upgrade), 1u);
+  // The window restarts from the run: the old 500 us samples are gone.
+  EXPECT_EQ(f.policy.stats(1).count(), 8u);
+  EXPECT_EQ(f.policy.stats(1).mean_ns(), 500u);
+  EXPECT_EQ(f.policy.upgraded_since(1), first_arrival);
+}
+
+TEST(hybrid_policy, an_expensive_completion_inside_the_run_restarts_the_count) {
+  fixture f;
+  downgrade(f, 1, 500 * us);
+  for (int i = 0; i < 7; ++i)
+    f.policy.on_complete(1, 500, 500, f.now);
+  f.policy.on_complete(1, 500 * us, 500 * us, f.now); // an old request still finishing
+  // The window now holds 57 expensive and 7 cheap samples. A new run of r
+  // cheap ones leaves 57 - r expensive among the 64 - r older samples: at
+  // r = 11 that is 46 of 53 (55/64ths), for which a run of 11 is a change
+  // point at a false-alarm rate of 1e-9.
+  for (int i = 0; i < 10; ++i)
+    f.policy.on_complete(1, 500, 500, f.now);
+  EXPECT_EQ(f.policy.group_of(1), group::drr) << "17 cheap in all, but only 10 in a row";
+  f.policy.on_complete(1, 500, 500, f.now);
+  EXPECT_EQ(f.policy.group_of(1), group::fcfs);
+}
+
+TEST(hybrid_policy, without_change_points_the_upgrade_waits_for_a_cheap_window) {
+  policy_config c;
+  c.change_point = false;
+  fixture f{c};
+  downgrade(f, 1, 500 * us);
+  f.run(1, 63, 500, 500);
+  EXPECT_EQ(f.policy.group_of(1), group::drr) << "one 500 us sample left keeps the tail up";
+  f.run(1, 1, 500, 500);
+  EXPECT_EQ(f.policy.group_of(1), group::fcfs);
+  EXPECT_EQ(f.policy.stats(1).count(), 64u);
+}
+
+TEST(hybrid_policy, a_mixed_actor_s_runs_of_cheap_requests_do_not_upgrade_it) {
+  // Half of its requests take 500 us, half 1 us, at random: it is
+  // downgraded once, and then runs of 8 to 17 cheap ones happen hundreds
+  // of times in 100k requests, while the change point for a window that
+  // is half expensive needs a run of 30.
+  fixture f;
+  std::mt19937_64 rng{7};
+  std::uint32_t longest = 0;
+  std::uint32_t run = 0;
+  for (int i = 0; i < 100'000; ++i) {
+    const bool cheap = unit(rng) < 0.5;
+    run = cheap ? run + 1 : 0;
+    longest = std::max(longest, run);
+    f.policy.on_complete(2, cheap ? 1 * us : 500 * us, 600 * us, f.now);
+    f.now += 50 * us;
+    f.policy.tick(f.now);
+  }
+  EXPECT_GE(longest, 12u) << "the trace does contain long cheap runs";
+  EXPECT_EQ(f.log.count(decision_kind::downgrade), 1u);
+  EXPECT_EQ(f.log.count(decision_kind::upgrade), 0u);
+  EXPECT_EQ(f.policy.group_of(2), group::drr);
+}
+
+TEST(hybrid_policy, an_fcfs_group_left_without_actors_gives_its_cores_back_at_once) {
+  fixture f{cores14()};
+  long_and_short(f, 4000, 3); // 2 cores of demand -> 3 FCFS cores
+  ASSERT_EQ(f.policy.fcfs_cores(), 3u);
+  f.run(0, 1, 500 * us, 500 * us); // actor 0 turns expensive
+  ASSERT_EQ(f.policy.group_of(0), group::drr);
+  EXPECT_EQ(f.policy.fcfs_cores(), 1u) << "no confirming windows: nobody uses the FCFS cores";
+}
+
+TEST(hybrid_policy, the_drr_group_outlives_its_last_actor_by_a_cooldown_after_a_change_point) {
+  fixture f{cores14()};
+  downgrade(f, 1, 500 * us);
+  f.window(0, 4000, 500, 600);
+  f.now += 1;
+  for (int i = 0; i < 8; ++i)
+    f.policy.on_complete(1, 500, 500, f.now);
+  ASSERT_EQ(f.policy.group_of(1), group::fcfs);
+  EXPECT_LT(f.policy.fcfs_cores(), 14u) << "its old requests still need a bounded DRR group";
+  f.window(0, 4000, 500, 600);
+  f.window(0, 4000, 500, 600);
+  EXPECT_EQ(f.policy.fcfs_cores(), 14u);
+}
+
+TEST(hybrid_policy, the_fcfs_group_leaves_the_hysteresis_band_when_the_drr_group_is_short) {
+  fixture f{cores14()};
+  long_and_short(f, 5600, 3); // 2.8 cores of demand -> 4 FCFS cores
+  ASSERT_EQ(f.policy.fcfs_cores(), 4u);
+  // Demand drops to 2.1 cores: 3 cores would be 70% busy, inside the band,
+  // so with a DRR group that has room the FCFS group keeps 4 ...
+  for (int w = 0; w < 12; ++w)
+    f.window(0, 4200, 500, 600);
+  ASSERT_LT(f.policy.demand_millicores(0), 2'250u) << "the smoothed rate has come down";
+  ASSERT_EQ(f.policy.fcfs_cores(), 4u);
+  // ... but not when the DRR actor needs more than its 10 cores.
+  for (int w = 0; w < 3; ++w) {
+    f.run(1, 21, 500 * us, 500 * us); // 10.5 cores
+    f.window(0, 4200, 500, 600);
+  }
+  EXPECT_EQ(f.policy.fcfs_cores(), 3u);
 }

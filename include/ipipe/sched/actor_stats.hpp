@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace ipipe::sched {
@@ -25,6 +26,14 @@ public:
   /// Forgets every sample.
   void clear() noexcept;
 
+  /// Forgets every sample but the newest `n` (a change point: the older
+  /// ones describe behaviour the actor no longer has).
+  void keep_newest(std::uint32_t n) noexcept;
+
+  /// Sets the mark that above_mark() counts against, recounting the window
+  /// if it changed (O(window) then, O(1) when it did not).
+  void set_mark(std::uint64_t mark_ns) noexcept;
+
   /// Returns the number of samples in the window.
   [[nodiscard]] std::uint32_t count() const noexcept { return count_; }
   /// Returns the window capacity.
@@ -44,12 +53,16 @@ public:
   [[nodiscard]] bool tail_below(std::uint64_t thresh_ns) const noexcept;
   /// Returns the number of samples ever added.
   [[nodiscard]] std::uint64_t total() const noexcept { return total_; }
+  /// Returns how many samples of the window are above the mark (set_mark).
+  [[nodiscard]] std::uint32_t above_mark() const noexcept { return above_; }
 
 private:
   std::vector<std::uint64_t> ring_;
   std::uint32_t head_ = 0;
   std::uint32_t count_ = 0;
   std::uint64_t total_ = 0;
+  std::uint64_t mark_ = std::numeric_limits<std::uint64_t>::max();
+  std::uint32_t above_ = 0;
   std::uint64_t sum_ = 0;
   unsigned __int128 sum_sq_ = 0;
 };

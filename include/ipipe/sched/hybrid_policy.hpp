@@ -8,6 +8,7 @@
 #include <linux/ipipe.h>
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -52,6 +53,15 @@ struct policy_config {
   /// than Tail_thresh (on_overrun), instead of waiting for it to finish.
   /// Not in the paper; see Documentation/design/scheduler.rst.
   bool early_downgrade = true;
+  /// Upgrade a DRR actor at a change point: when its last completions are
+  /// a run of cheap ones (below (1 - alpha) * Tail_thresh) that its own
+  /// window of older samples makes less likely than
+  /// `change_point_false_alarm`, and keep only that run in its window.
+  /// Not in the paper; see Documentation/design/scheduler.rst.
+  bool change_point = true;
+  /// Probability, under the actor's older samples, of a run of cheap
+  /// completions at which change_point fires (the false-alarm rate per run).
+  double change_point_false_alarm = 1e-9;
 };
 
 /// The hybrid FCFS + DRR policy of the paper's Algorithm 1, independent of
@@ -115,6 +125,12 @@ public:
 
   /// Returns the group of `actor` (fcfs for unknown ids).
   [[nodiscard]] group group_of(std::uint32_t actor) const noexcept;
+  /// Returns, for an actor the statistics upgraded, the arrival time of the
+  /// oldest request in the run of cheap completions that upgraded it: the
+  /// requests queued since then are judged cheap by the same evidence,
+  /// older ones are not. Returns UINT64_MAX if there is no such run (an
+  /// operator's set_group, a DRR actor, an unknown id).
+  [[nodiscard]] std::uint64_t upgraded_since(std::uint32_t actor) const noexcept;
   /// Returns the location of `actor` (nic for unknown ids).
   [[nodiscard]] location location_of(std::uint32_t actor) const noexcept;
   /// Returns the statistics window of `actor`.
@@ -131,6 +147,8 @@ public:
   [[nodiscard]] const policy_config& config() const noexcept { return cfg_; }
 
 private:
+  static constexpr std::uint64_t no_time = std::numeric_limits<std::uint64_t>::max();
+
   struct actor_state {
     explicit actor_state(std::uint32_t window) : stats(window) {}
     actor_stats stats;
@@ -145,6 +163,9 @@ private:
     double rate = 0;    // arrivals per ns, smoothed over windows
     double partial = 0; // arrivals per ns in the current window so far
     bool rate_seeded = false;
+    std::uint32_t cheap_run = 0; // consecutive counted samples below (1 - alpha) * Tail_thresh
+    std::uint64_t run_since = 0; // oldest arrival among them
+    std::uint64_t upgraded_since = no_time;
   };
 
   // CPU demand in cores: arrival rate times current mean cost. The rate is
@@ -155,6 +176,9 @@ private:
     return r * static_cast<double>(a.stats.mean_ns());
   }
   void check_growth(std::uint64_t now);
+  double partial_demand(std::uint64_t now);
+  bool any_fcfs_demand() const noexcept;
+  bool change_point(const actor_state& a) const noexcept;
 
   bool valid(std::uint32_t actor) const noexcept {
     return actor < actors_.size() && actors_[actor].present;
@@ -162,17 +186,22 @@ private:
   void emit(decision_kind k, std::uint32_t actor, std::uint64_t value, std::uint64_t now);
   void close_window(std::uint64_t end_ns);
   void migrate_step(std::uint64_t now, std::uint64_t fcfs_mean, std::uint64_t drr_delay);
-  std::uint32_t target_fcfs(std::uint32_t util_permille) const;
-  void resize(std::uint64_t now, bool windowed);
+  std::uint32_t target_fcfs(std::uint32_t util_permille, std::uint64_t now,
+                            bool* drr_short = nullptr) const;
+  void resize(std::uint64_t now, bool windowed, bool partial = false);
   void change_group(actor_state& a, std::uint32_t id, group g, std::uint64_t now);
 
   policy_config cfg_;
   const tunables& tun_;
   decision_sink& sink_;
   std::vector<actor_state> actors_;
+  // Shortest cheap run that is a change point, indexed by the expensive
+  // share (above Tail_thresh) of the samples before the run, in 64ths.
+  std::vector<std::uint32_t> run_needed_;
   std::uint32_t fcfs_cores_;
   std::uint64_t window_start_ = 0;
   std::uint64_t last_check_ = 0;
+  std::uint64_t drr_hold_until_ = 0; // the DRR group outlives its last actor until then
   bool with_partial_ = false;
   std::uint64_t fcfs_lat_sum_ = 0;
   std::uint64_t fcfs_lat_count_ = 0;
