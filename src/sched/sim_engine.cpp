@@ -48,7 +48,7 @@ struct event {
   }
 };
 
-enum class work : std::uint8_t { central, drr, slice, preempt };
+enum class work : std::uint8_t { central, drr, slice, preempt, probe };
 enum class place : std::uint8_t { nic, host, to_host, to_nic };
 
 struct core {
@@ -63,6 +63,8 @@ struct actor_rt {
   std::deque<std::uint32_t> mailbox;
   std::deque<std::uint32_t> buffer; // requests held during a migration
   place where = place::nic;
+  std::uint32_t since_done = 0; // mailbox arrivals since a DRR lane last completed
+  bool probing = false;
 };
 
 // One simulation run: all state lives here and dies with it.
@@ -192,6 +194,7 @@ private:
   void to_mailbox(std::uint32_t r) {
     const std::uint32_t actor = pool_[r].actor;
     actors_[actor].mailbox.push_back(r);
+    ++actors_[actor].since_done;
     // Wake one idle lane; lanes already queued or serving will find the
     // request themselves.
     for (std::uint32_t l = 0; l < lanes_; ++l)
@@ -208,7 +211,19 @@ private:
 
   // -- NIC cores ----------------------------------------------------------
 
-  bool fcfs_role(std::uint32_t c) const { return c < policy_->fcfs_cores(); }
+  // Cores, other than `self`, running long work: a DRR turn, or a request
+  // of an actor that is in the DRR group now (it started on the FCFS side
+  // before its actor was downgraded).
+  std::uint32_t drr_busy(std::uint32_t self) const {
+    std::uint32_t k = 0;
+    for (std::uint32_t c = 0; c < n_; ++c)
+      if (c != self && cores_[c].busy && cores_[c].r != none &&
+          (cores_[c].kind == work::drr || cores_[c].kind == work::probe ||
+           policy_->group_of(pool_[cores_[c].r].actor) == group::drr))
+        ++k;
+    return k;
+  }
+  bool drr_room(std::uint32_t c) const { return drr_busy(c) < policy_->drr_cores(); }
 
   void dispatch_idle() {
     for (std::uint32_t c = 0; c < n_; ++c)
@@ -227,14 +242,17 @@ private:
   void pick(std::uint32_t c) {
     switch (cfg_.disc) {
     case discipline::hybrid:
-      // FCFS cores serve the central queue (and the DRR queue only when the
-      // DRR group has no core); DRR cores serve DRR actors first and help
-      // the FCFS group when no DRR actor is runnable.
-      if (fcfs_role(c)) {
-        if (!pop_central(c) && policy_->drr_cores() == 0)
-          start_drr(c);
-      } else if (!start_drr(c)) {
-        pop_central(c);
+      // The group sizes are counts, not core numbers: at most drr_cores()
+      // cores run long work (drr_busy). A core below that count serves
+      // the DRR actors first, any other core the central queue, so a core
+      // still busy with a long request never counts as an FCFS core. The
+      // DRR queue reaches other cores only when the DRR group has no core;
+      // a core with nothing else to do may probe.
+      if (!drr_room(c)) {
+        if (!pop_central(c) && !(policy_->drr_cores() == 0 && start_drr(c)))
+          probe(c);
+      } else if (!start_drr(c) && !pop_central(c)) {
+        probe(c);
       }
       break;
     case discipline::c_fcfs: pop_central(c); break;
@@ -283,6 +301,29 @@ private:
     return false;
   }
 
+  // A core with nothing to do samples the newest request of a DRR actor
+  // whose mailbox grew by probe_burst requests since its DRR lanes last
+  // completed one: arrivals that outpace its measured cost that much mean
+  // either an overload or a changed cost, and only a request that arrived
+  // now can tell which. One probe per actor at a time; lanes > 1 only
+  // (a probe overlaps the actor's lanes).
+  bool probe(std::uint32_t c) {
+    if (cfg_.probe_burst == 0 || lanes_ < 2)
+      return false;
+    for (std::uint32_t a = 0; a < actors_.size(); ++a) {
+      actor_rt& rt = actors_[a];
+      if (rt.probing || rt.mailbox.size() < 2 || rt.since_done < cfg_.probe_burst ||
+          policy_->group_of(a) != group::drr)
+        continue;
+      const std::uint32_t r = rt.mailbox.back();
+      rt.mailbox.pop_back();
+      rt.probing = true;
+      run(c, r, work::probe, pool_[r].service);
+      return true;
+    }
+    return false;
+  }
+
   bool start_drr(std::uint32_t c) {
     while (auto lane = drr_.begin_turn(tun_.drr_quantum_ns())) {
       auto& mb = actors_[*lane / lanes_].mailbox;
@@ -321,16 +362,20 @@ private:
       }
     }
     complete(k.r, false);
+    // A probe measures the DRR actor as it is now: it counts as DRR.
     if (policy_)
       policy_->on_complete(q.actor, q.service, now_ - q.arrival, now_,
-                           k.kind == work::drr ? group::drr : group::fcfs);
+                           k.kind == work::drr || k.kind == work::probe ? group::drr : group::fcfs);
+    if (k.kind == work::probe)
+      actors_[q.actor].probing = false;
     if (k.kind != work::drr)
       return;
+    actors_[q.actor].since_done = 0;
     const std::uint32_t a = q.actor;
     const std::uint32_t lane = k.lane;
     const bool more = !actors_[a].mailbox.empty();
     if (drr_.charge(lane, q.service, more)) {
-      if (cfg_.disc == discipline::drr_only || !fcfs_role(c)) {
+      if (cfg_.disc == discipline::drr_only || drr_room(c)) {
         const std::uint32_t r = actors_[a].mailbox.front();
         actors_[a].mailbox.pop_front();
         run(c, r, work::drr, pool_[r].service);
@@ -360,11 +405,20 @@ private:
       push(now_ + cfg_.policy.window_ns, ev::tick, 0);
   }
 
-  void upgrade(std::uint32_t) {
-    // New requests go to the central queue from now on; those already in
-    // the mailbox drain through the DRR lanes. Moving them to the central
-    // queue would put the old, expensive requests that caused the
-    // downgrade on FCFS cores right after a mix shift.
+  void upgrade(std::uint32_t actor) {
+    // New requests go to the central queue from now on. Of those in the
+    // mailbox, the ones that arrived since the cheap run that upgraded the
+    // actor follow them (oldest first); older ones may be the expensive
+    // requests that caused the downgrade and drain through the DRR lanes.
+    const std::uint64_t since = policy_->upgraded_since(actor);
+    auto& mb = actors_[actor].mailbox;
+    auto keep = mb.begin();
+    for (auto it = mb.begin(); it != mb.end(); ++it)
+      if (pool_[*it].arrival >= since)
+        central_.push_back(*it);
+      else
+        *keep++ = *it;
+    mb.erase(keep, mb.end());
   }
 
   void begin_migration(std::uint32_t actor, place dir) {

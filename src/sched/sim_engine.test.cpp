@@ -188,3 +188,40 @@ TEST(sim_engine, the_hybrid_beats_central_fcfs_on_sbim2) {
   EXPECT_LE(hybrid, 10.0);
   EXPECT_GT(fcfs, 10.0 * hybrid);
 }
+
+// Issue 7 (SHIFT): after the swap the new short actor is still in the DRR
+// group, its mailbox fed 4 requests per us. Probes and the change point
+// upgrade it within tens of us, and the run has exactly the two group
+// changes the swap calls for.
+TEST(sim_engine, GH_7_after_a_mix_shift_the_new_short_actor_is_upgraded_within_100_us) {
+  for (double load : {0.75, 0.85}) {
+    const auto r = sim_engine{hybrid_config()}.run(shifting_mix(5 * ms), load, 12 * ms);
+    std::vector<decision> changes;
+    for (const auto& d : r.decisions)
+      if (d.at_ns >= 5 * ms &&
+          (d.kind == decision_kind::downgrade || d.kind == decision_kind::upgrade))
+        changes.push_back(d);
+    ASSERT_EQ(changes.size(), 2u) << load;
+    const auto up = std::find_if(changes.begin(), changes.end(), [](const decision& d) {
+      return d.kind == decision_kind::upgrade;
+    });
+    ASSERT_NE(up, changes.end());
+    EXPECT_EQ(up->actor_id, 1u);
+    EXPECT_LT(up->at_ns, 5 * ms + 100 * us) << load;
+  }
+}
+
+TEST(sim_engine, without_probes_and_change_points_the_upgrade_waits_for_the_old_queue) {
+  sim_config c = hybrid_config();
+  c.probe_burst = 0;
+  c.policy.change_point = false;
+  const auto r = sim_engine{c}.run(shifting_mix(5 * ms), 0.85, 12 * ms);
+  std::size_t upgrades = 0;
+  for (const auto& d : r.decisions) {
+    if (d.at_ns >= 5 * ms && d.kind == decision_kind::upgrade) {
+      ++upgrades;
+      EXPECT_GT(d.at_ns, 5 * ms + 100 * us);
+    }
+  }
+  EXPECT_EQ(upgrades, 1u);
+}

@@ -182,9 +182,15 @@ void thread_engine::on_decision(const decision& d) {
   }
   case decision_kind::upgrade: {
     std::lock_guard l{q_mu_};
-    // New items go to the central queue; the mailbox drains through the
-    // DRR lanes (see sim_engine: the queued items are the expensive ones).
-    actors_[d.actor_id].grp = group::fcfs;
+    // New items go to the central queue, and so do the queued ones that
+    // arrived since the cheap run that upgraded the actor; older ones may
+    // be the expensive requests that caused the downgrade and drain
+    // through the DRR lanes (as in sim_engine).
+    actor_q& a = actors_[d.actor_id];
+    a.grp = group::fcfs;
+    const std::uint64_t since = policy_.upgraded_since(d.actor_id);
+    a.mailbox.extract_if([since](const work_item& w) { return w.enqueue_ns >= since; },
+                         [this](const work_item& w) { central_.push_back(w); });
     work_cv_.notify_all();
     break;
   }
@@ -204,6 +210,7 @@ void thread_engine::on_decision(const decision& d) {
 
 bool thread_engine::to_mailbox(const work_item& w) {
   actors_[w.actor_id].mailbox.push_back(w);
+  ++actors_[w.actor_id].since_done;
   for (std::uint32_t i = 0; i < lanes_; ++i)
     if (drr_.idle(w.actor_id * lanes_ + i)) {
       drr_.activate(w.actor_id * lanes_ + i);
@@ -244,12 +251,54 @@ bool thread_engine::pick(std::uint32_t core, taken& t) {
     }
     return false;
   };
-  // Same rules as the simulator: FCFS cores serve the central queue (and
-  // DRR actors only when the DRR group has no core); DRR cores serve DRR
-  // actors first and help the FCFS group when none is runnable.
-  if (core < fcfs)
-    return pop_central() || (fcfs >= n_ && take_drr(t));
-  return take_drr(t) || pop_central();
+  // Same rules as the simulator: at most n - fcfs cores run long work; a
+  // core below that count serves the DRR actors first, any other core the
+  // central queue (and the DRR queue only when the DRR group has no core);
+  // a core with nothing else to do may probe.
+  bool got = drr_room(core, fcfs, false) ? take_drr(t) || pop_central()
+                                         : pop_central() || (fcfs >= n_ && take_drr(t));
+  if (!got)
+    got = take_probe(&t);
+  if (got && (t.drr || t.probe))
+    ++drr_running_;
+  return got;
+}
+
+// Long work in progress, against the DRR group's size: cores in a DRR turn
+// or a probe, and cores running an FCFS item of an actor that is in the DRR
+// group now (it started before the downgrade). Called with q_mu_ held;
+// `in_turn` when the calling core is itself in a DRR turn.
+bool thread_engine::drr_room(std::uint32_t core, std::uint32_t fcfs, bool in_turn) const {
+  const std::uint32_t cap = n_ - std::min(fcfs, n_);
+  std::uint32_t busy = drr_running_ - (in_turn ? 1 : 0);
+  for (std::uint32_t c = 0; c < n_ && busy < cap; ++c) {
+    if (c == core || cores_[c].running_since.load(std::memory_order_relaxed) == 0)
+      continue;
+    if (actors_[cores_[c].running_actor.load(std::memory_order_relaxed)].grp == group::drr)
+      ++busy;
+  }
+  return busy < cap;
+}
+
+// A probe (see sim_engine): the newest item of a DRR actor whose mailbox
+// received probe_burst items since its lanes last completed one. With a
+// null `t`, only says whether one is available.
+bool thread_engine::take_probe(taken* t) {
+  if (cfg_.probe_burst == 0 || lanes_ < 2)
+    return false;
+  for (auto& a : actors_) {
+    if (a.grp != group::drr || a.loc != location::nic || a.probing || a.mailbox.size() < 2 ||
+        a.since_done < cfg_.probe_burst)
+      continue;
+    if (t) {
+      t->item = a.mailbox.back();
+      a.mailbox.pop_back();
+      t->probe = true;
+      a.probing = true;
+    }
+    return true;
+  }
+  return false;
 }
 
 bool thread_engine::step(std::uint32_t core, std::uint64_t& last) {
@@ -267,36 +316,44 @@ bool thread_engine::step(std::uint32_t core, std::uint64_t& last) {
     // one clock read fewer per message, at the price of counting the
     // dispatch (tens of ns) in the execution time.
     const std::uint64_t start = cs.warm ? cs.last_end : now();
-    if (!t.drr) {
+    if (!t.drr && !t.probe) {
       cs.running_actor.store(t.item.actor_id, std::memory_order_relaxed);
       cs.running_since.store(start, std::memory_order_release);
     }
     const std::uint64_t cpu0 = cfg_.exec_clock ? cfg_.exec_clock() : 0;
     t.item.fn(t.item.ctx, t.item.arg);
     const std::uint64_t cpu1 = cfg_.exec_clock ? cfg_.exec_clock() : 0;
-    if (!t.drr)
+    if (!t.drr && !t.probe)
       cs.running_since.store(0, std::memory_order_relaxed);
     const std::uint64_t end = now();
     last = end;
     cs.last_end = end;
     cs.warm = true;
     const std::uint64_t exec = cfg_.exec_clock ? cpu1 - cpu0 : end - start;
-    cs.samples.push_back(sample{t.item.actor_id, t.drr, exec, end - t.item.enqueue_ns});
+    // A probe measures the DRR actor as it is now: it counts as DRR.
+    cs.samples.push_back(sample{t.item.actor_id, t.drr || t.probe, exec, end - t.item.enqueue_ns});
     ++cs.done;
     cs.executed.store(cs.executed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     bool again = false;
     if (t.drr) {
       std::lock_guard l{q_mu_};
-      auto& mb = actors_[t.item.actor_id].mailbox;
-      if (drr_.charge(t.lane, exec, !mb.empty())) {
-        if (core >= fcfs_cores_.load(std::memory_order_relaxed)) {
-          t.item = mb.front();
-          mb.pop_front();
+      actor_q& a = actors_[t.item.actor_id];
+      a.since_done = 0;
+      if (drr_.charge(t.lane, exec, !a.mailbox.empty())) {
+        if (drr_room(core, fcfs_cores_.load(std::memory_order_relaxed), true)) {
+          t.item = a.mailbox.front();
+          a.mailbox.pop_front();
           again = true;
         } else {
-          drr_.yield(t.lane); // this core moved to the FCFS group
+          drr_.yield(t.lane); // the DRR group shrank
         }
       }
+      if (!again)
+        --drr_running_;
+    } else if (t.probe) {
+      std::lock_guard l{q_mu_};
+      actors_[t.item.actor_id].probing = false;
+      --drr_running_;
     }
     if (!again)
       break;
@@ -432,9 +489,8 @@ void thread_engine::worker(std::uint32_t core) {
       break;
     auto has_work = [&] {
       const std::uint32_t fcfs = fcfs_cores_.load(std::memory_order_relaxed);
-      if (core < fcfs)
-        return !central_.empty() || (fcfs >= n_ && !drr_.empty());
-      return !central_.empty() || !drr_.empty();
+      return !central_.empty() || (!drr_.empty() && (fcfs >= n_ || drr_room(core, fcfs, false))) ||
+             take_probe(nullptr);
     };
     ++sleepers_;
     // Bounded wait: core 0 must wake for its management tick.

@@ -30,6 +30,8 @@ public:
   [[nodiscard]] std::size_t size() const noexcept { return static_cast<std::size_t>(tail_ - head_); }
   /// Returns the oldest value; the FIFO must not be empty.
   [[nodiscard]] const T& front() const noexcept { return buf_[head_ & mask_]; }
+  /// Returns the newest value; the FIFO must not be empty.
+  [[nodiscard]] const T& back() const noexcept { return buf_[(tail_ - 1) & mask_]; }
   /// Returns the `i`-th oldest value (0 = front); `i` must be below size().
   [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return buf_[(head_ + i) & mask_]; }
 
@@ -41,6 +43,8 @@ public:
   }
   /// Removes the oldest value; the FIFO must not be empty.
   void pop_front() noexcept { ++head_; }
+  /// Removes the newest value; the FIFO must not be empty.
+  void pop_back() noexcept { --tail_; }
   /// Removes every value.
   void clear() noexcept { head_ = tail_ = 0; }
   /// Removes the values for which `pred` is true, in order, passing each to

@@ -55,6 +55,10 @@ struct sim_config {
   /// (each lane is a DRR entry with its own deficit); 0 means one per core.
   /// 1 gives exclusive turns and per-actor execution order.
   std::uint32_t drr_lanes = 0;
+  /// A core with nothing to do runs the newest request of a DRR actor whose
+  /// mailbox received this many requests since its DRR lanes last completed
+  /// one (a probe of its current cost); 0 disables probes. Needs lanes > 1.
+  std::uint32_t probe_burst = 16;
   /// Processor-sharing quantum.
   std::uint64_t ps_quantum_ns = 5'000;
   /// Processor-sharing cost of each preemption (core busy, no progress).

@@ -31,6 +31,11 @@ struct thread_config {
   /// DRR cores that may serve one actor at once (see sim_config::drr_lanes);
   /// 1 keeps each DRR actor's handlers serial and in mailbox order.
   std::uint32_t drr_lanes = 1;
+  /// A core with nothing to do runs the newest item of a DRR actor whose
+  /// mailbox received this many items since its DRR lanes last completed
+  /// one (see sim_config::probe_burst); 0 disables probes. Only with
+  /// drr_lanes > 1: a probe runs beside the actor's lanes.
+  std::uint32_t probe_burst = 16;
   /// Per-core statistics samples buffered before they reach the policy.
   std::uint32_t sample_batch = 32;
   /// Engine clock in ns (default fast_now_ns); tests substitute a manual clock.
@@ -131,11 +136,14 @@ private:
     location loc = location::nic;
     fifo<work_item> mailbox;
     std::uint32_t arrivals = 0;
+    std::uint32_t since_done = 0; // mailbox arrivals since a DRR lane last completed one
+    bool probing = false;
   };
   // What a core took from the queues.
   struct taken {
     work_item item;
     bool drr = false;
+    bool probe = false;
     std::uint32_t lane = 0;
   };
 
@@ -143,6 +151,8 @@ private:
   bool pick(std::uint32_t core, taken& t);
   bool to_mailbox(const work_item& w);
   bool take_drr(taken& t);
+  bool take_probe(taken* t);
+  bool drr_room(std::uint32_t core, std::uint32_t fcfs, bool in_turn) const;
   bool step(std::uint32_t core, std::uint64_t& last_ns);
   void flush(std::uint32_t core);
   void worker(std::uint32_t core);
@@ -168,6 +178,7 @@ private:
   std::vector<actor_q> actors_;
   drr_queue drr_;
   std::uint32_t sleepers_ = 0;
+  std::uint32_t drr_running_ = 0; // cores in a DRR turn or running a probe
   bool closed_ = false;
   bool stopping_ = false;
   // Items accepted; compared with completed_ by drain() and stop(). Counted
