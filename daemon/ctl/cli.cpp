@@ -112,6 +112,8 @@ struct grammar {
   // devlink's words, or CLI11's own message for anything else.
   cli_result unplaced(const CLI::Error& e) const {
     const std::vector<std::string> rest = app.remaining();
+    if (rest.empty() && app.get_subcommands().empty())
+      return usage(incomplete_command().message);
     if (rest.empty() || rest.front().starts_with("-"))
       return usage(e.what());
     if (app.get_subcommands().empty())

@@ -117,7 +117,8 @@ TEST(ipipectl_cli, unknown_words_are_named_the_devlink_way) {
   EXPECT_EQ("ipipectl: Object \"ring\" not found\n", usage_of({"ring"}));
   EXPECT_EQ("ipipectl: Command \"flush\" not found\n", usage_of({"params", "flush"}));
   EXPECT_NE("", usage_of({"--frobnicate", "status"}));
-  EXPECT_NE("", usage_of({}));
+  EXPECT_EQ("ipipectl: Command line is not complete. Try option \"help\"\n", usage_of({}));
+  EXPECT_EQ("ipipectl: Command line is not complete. Try option \"help\"\n", usage_of({"-j"}));
 }
 
 TEST(ipipectl_cli, top_and_events_take_counts_and_intervals) {

@@ -23,14 +23,18 @@ void output::open(std::string_view key, nlohmann::ordered_json empty) {
   stack_.push_back(&m);
 }
 
-void output::open_object(std::string_view key) { open(key, nlohmann::ordered_json::object()); }
+void output::open_object(std::string_view key) {
+  open(key, nlohmann::ordered_json::object());
+}
 
 void output::close_object() {
   if (json_ && stack_.size() > 1)
     stack_.pop_back();
 }
 
-void output::open_array(std::string_view key) { open(key, nlohmann::ordered_json::array()); }
+void output::open_array(std::string_view key) {
+  open(key, nlohmann::ordered_json::array());
+}
 
 void output::close_array() {
   close_object();
