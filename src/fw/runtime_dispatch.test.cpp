@@ -2,6 +2,7 @@
 // emulator with the runtime dispatcher, a host runtime attached over the
 // runtime ring context (as ipiped does), and a client on the wire.
 #include "../nic/test_nic.hpp"
+#include "test_wire_client.hpp"
 
 #include <ipipe/common/clock.hpp>
 #include <ipipe/common/unique_fd.hpp>
@@ -59,73 +60,6 @@ void register_types() {
   }();
   (void)done;
 }
-
-// A client on the wire: one UDP socket speaking the frame format.
-class wire_client {
-public:
-  explicit wire_client(std::uint16_t nic_port) {
-    sock_ = unique_fd{::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(sock_.get(), reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
-    socklen_t len = sizeof(sa);
-    ::getsockname(sock_.get(), reinterpret_cast<sockaddr*>(&sa), &len);
-    nic_.sin_family = AF_INET;
-    nic_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    nic_.sin_port = htons(nic_port);
-    addr_.src_ip = addr_.dst_ip = INADDR_LOOPBACK;
-    addr_.src_port = ntohs(sa.sin_port);
-  }
-
-  void send(std::uint32_t actor, std::uint64_t req_id, std::span<const std::byte> payload = {}) {
-    ipipe_msg_hdr h{};
-    h.dst_actor = actor;
-    h.req_id = req_id;
-    h.type = IPIPE_MSG_REQUEST;
-    h.len = static_cast<std::uint32_t>(payload.size());
-    auto f = nic::wire::build(addr_, h, payload);
-    ASSERT_TRUE(f);
-    ASSERT_EQ(::sendto(sock_.get(), f->data(), f->size(), 0,
-                       reinterpret_cast<const sockaddr*>(&nic_), sizeof(nic_)),
-              static_cast<ssize_t>(f->size()));
-  }
-
-  // Returns the next answer (header and payload), or nothing after 10 s.
-  std::optional<runtime::message> receive() {
-    pollfd p{sock_.get(), POLLIN, 0};
-    if (::poll(&p, 1, 10'000) != 1)
-      return std::nullopt;
-    std::array<std::byte, nic::wire::max_frame> buf;
-    ssize_t n = ::recv(sock_.get(), buf.data(), buf.size(), 0);
-    auto f = nic::wire::parse({buf.data(), static_cast<std::size_t>(n)},
-                              nic::wire::direction::from_nic);
-    if (!f)
-      return std::nullopt;
-    runtime::message m;
-    m.hdr = f->hdr;
-    m.payload.assign(f->payload.begin(), f->payload.end());
-    return m;
-  }
-
-  // Sends one request and returns the count it was answered with (0 for an
-  // error reply or none).
-  std::uint64_t tally(std::uint32_t actor, std::uint64_t req_id) {
-    send(actor, req_id);
-    auto m = receive();
-    if (!m || m->hdr.type != IPIPE_MSG_REPLY || m->hdr.req_id != req_id ||
-        m->payload.size() != sizeof(std::uint64_t))
-      return 0;
-    std::uint64_t n = 0;
-    std::memcpy(&n, m->payload.data(), sizeof(n));
-    return n;
-  }
-
-private:
-  unique_fd sock_;
-  sockaddr_in nic_{};
-  nic::wire::addresses addr_;
-};
 
 // The NIC with the runtime, and a host runtime on a thread of its own.
 struct fw_fixture {
@@ -202,7 +136,7 @@ TEST(fw_runtime, wire_requests_reach_stateful_nic_actors) {
   ASSERT_TRUE(f.dev->setup_rings(0, 0, 0, 0));
   auto id = f.dev->register_actor("fw_t_tally", 0, IPIPE_LOC_NIC, 1 << 16);
   ASSERT_TRUE(id) << id.err().message();
-  wire_client c{f.nic.emu().wire_port_number()};
+  fw::testing::wire_client c{f.nic.emu().wire_port_number()};
   for (std::uint64_t i = 1; i <= 50; ++i)
     ASSERT_EQ(c.tally(*id, i), i);
   // An unknown actor gets an error reply, not silence.
@@ -218,7 +152,7 @@ TEST(fw_runtime, an_actor_moves_to_the_host_runtime_with_its_state_and_back) {
   f.start_host();
   auto id = f.dev->register_actor("fw_t_tally", 0, IPIPE_LOC_NIC, 1 << 16);
   ASSERT_TRUE(id);
-  wire_client c{f.nic.emu().wire_port_number()};
+  fw::testing::wire_client c{f.nic.emu().wire_port_number()};
   std::uint64_t req = 0;
   for (int i = 0; i < 20; ++i, ++req)
     ASSERT_EQ(c.tally(*id, req), req + 1);
@@ -307,7 +241,7 @@ TEST(fw_runtime, host_actors_answer_through_the_nic_and_fail_cleanly_when_it_goe
   auto id = f.dev->register_actor("fw_t_tally", 0, IPIPE_LOC_HOST, 1 << 16);
   ASSERT_TRUE(id);
   ASSERT_TRUE(f.host.create_actor({.type = "fw_t_tally", .id = *id}));
-  wire_client c{f.nic.emu().wire_port_number()};
+  fw::testing::wire_client c{f.nic.emu().wire_port_number()};
   for (std::uint64_t i = 1; i <= 10; ++i)
     ASSERT_EQ(c.tally(*id, i), i);
   // The host runtime goes away: its rings are destroyed, the NIC detaches.
