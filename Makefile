@@ -47,6 +47,12 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/doc/ipipe/modprobe.d/ipipe.conf
 	install -D -m 0644 uapi/linux/ipipe.h $(DESTDIR)$(PREFIX)/include/linux/ipipe.h
 	install -D -m 0644 etc/ipipe/ipiped.conf $(DESTDIR)$(PREFIX)/share/doc/ipipe/ipiped.conf
+	install -D -m 0644 etc/systemd/system/ipiped.service \
+		$(DESTDIR)/lib/systemd/system/ipiped.service
+	install -D -m 0644 etc/sysusers.d/ipipe.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/ipipe.conf
+	@# The example becomes the configuration only where there is none yet.
+	@if [ ! -e $(DESTDIR)/etc/ipipe/ipiped.conf ]; then \
+		install -D -m 0644 etc/ipipe/ipiped.conf $(DESTDIR)/etc/ipipe/ipiped.conf; fi
 	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
 
 clean:
