@@ -532,8 +532,11 @@ private:
   }
 
   void become_leader(std::uint32_t j) {
-    // Re-propose the whole suffix in our ballot; holes become no-ops.
+    // Re-propose the whole suffix in our ballot; holes become no-ops. A
+    // suffix our ring cannot hold would lose chosen entries: stay candidate.
     const std::uint64_t tip = std::max(s_->last, s_->peer[j].last);
+    if (tip >= s_->start + s_->log_cap)
+      return;
     const auto nop = noop();
     for (std::uint64_t i = s_->commit + 1; i <= tip && fits_ring(i); ++i) {
       auto sl = get_slot(i);
@@ -564,13 +567,16 @@ private:
     if (s_->role == learner)
       return; // no vote until we know what our last incarnation promised
     writer w;
-    const bool ok = ballot > s_->promised ||
-                    (ballot == s_->promised && s_->leader != s_->self && s_->role != candidate);
+    bool ok = ballot > s_->promised ||
+              (ballot == s_->promised && s_->leader != s_->self && s_->role != candidate);
     if (ok) {
       step_down(ballot);
       s_->promised = ballot;
       s_->leader = no_leader;
     }
+    // Entries below our first retained one are chosen and gone from here:
+    // a candidate that lacks them must not lead (there is no snapshot).
+    ok = ok && from >= s_->start;
     w.put(k_promise).put(ballot).put<std::uint8_t>(ok).put(s_->promised).put(s_->commit);
     w.put(s_->last).put(s_->durable);
     const std::uint64_t first = std::max(from, s_->start);

@@ -328,8 +328,10 @@ private:
     auto n = ctx.dmo_malloc(sizeof(node_hdr) + key.size() + value.size());
     if (!n)
       return false;
+    // (No zero-length writes: the runtime would memcpy from a null pointer.)
     if (!ctx.store(*n, 0, h) || !ctx.dmo_write(*n, sizeof(node_hdr), as_byte_span(key)) ||
-        !ctx.dmo_write(*n, sizeof(node_hdr) + key.size(), as_byte_span(value))) {
+        (!value.empty() &&
+         !ctx.dmo_write(*n, sizeof(node_hdr) + key.size(), as_byte_span(value)))) {
       (void)ctx.dmo_free(*n);
       return false;
     }
