@@ -327,6 +327,10 @@ std::size_t nic_node::manage_once() {
 
 void nic_node::manager() {
   std::uint64_t next_watch = 0;
+  // Idle rounds back off from idle_wait_ns to 1 ms: a quiet NIC should not
+  // burn a core polling; the host's doorbell (wake()) cuts a wait short.
+  std::uint64_t idle_wait = cfg_.idle_wait_ns;
+  constexpr std::uint64_t max_idle_wait_ns = 1'000'000;
   for (;;) {
     std::size_t n = manage_once();
     // Actors' timers: ticks go through the mailboxes like any message.
@@ -341,8 +345,12 @@ void nic_node::manager() {
     std::unique_lock l{mu_};
     if (stopping_ && strays_.empty())
       break;
-    if (n == 0 && requested_.empty() && strays_.empty())
-      wake_.wait_for(l, std::chrono::nanoseconds(cfg_.idle_wait_ns));
+    if (n == 0 && requested_.empty() && strays_.empty() && moving_.empty()) {
+      wake_.wait_for(l, std::chrono::nanoseconds(idle_wait));
+      idle_wait = std::min(idle_wait * 2, std::max(max_idle_wait_ns, cfg_.idle_wait_ns));
+    } else {
+      idle_wait = cfg_.idle_wait_ns;
+    }
   }
 }
 
