@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Plots the scheduler study: p99.9 slowdown against load, one line per
-policy, one figure per workload, plus the hybrid's recovery after the mix
-shift. Input: the CSV files written by `sched_study --csv DIR`.
+policy, one figure per workload (sched-<workload>.png), plus the hybrid's
+recovery after the mix shift (sched-shift-recovery.png). Input: the CSV
+files written by `sched_study --csv DIR`.
 
     src/sched/plot_study.py DIR OUTDIR
 """
@@ -51,7 +52,7 @@ def main(src, out):
     ax.set_title("hybrid, shifting mix at 0.8 load")
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(f"{out}/sched-shift.png", dpi=110)
+    fig.savefig(f"{out}/sched-shift-recovery.png", dpi=110)
     plt.close(fig)
 
 

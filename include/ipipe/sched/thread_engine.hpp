@@ -51,7 +51,8 @@ struct thread_config {
 
 /// The hybrid scheduler on real threads: cores are std::threads, FCFS cores
 /// pull from one central queue, DRR cores serve per-actor mailboxes with
-/// deficit round robin, and core 0 also runs the management step of
+/// deficit round robin (the group sizes are counts: at most drr_cores()
+/// cores run long work at once), and core 0 also runs the management step of
 /// hybrid_policy once per decision window. After each request every core
 /// also checks the others for an FCFS request running past Tail_thresh
 /// (early downgrade). Without host_forward there is nowhere to push, so
