@@ -164,6 +164,15 @@ ipipectl_lists_actors() {
 	check_err $? "ipipectl -j actor list: $(ipipectl -j actor list 2>&1)"
 	ipipectl -j -s dev show | jq -e '.devices[0].bus | test(":")' >/dev/null
 	check_err $? "ipipectl -j -s dev show: $(ipipectl -j -s dev show 2>&1)"
+	out=$(ipipectl -j top -i 0.2 -n 2)
+	check_err $? "ipipectl top failed"
+	[ "$(echo "$out" | jq -s 'length')" = 2 ]
+	check_err $? "ipipectl -j top -n 2 did not print two frames: $out"
+	echo "$out" | jq -e '.interval_s == 0.2 and (.actors | type == "array")' >/dev/null
+	check_err $? "unexpected top frame: $out"
+	# joins the events group of the real family, then stops at once
+	ipipectl -j events -n 0
+	check_err $? "ipipectl events could not join the events group"
 	log_test ipipectl_lists_actors
 }
 
