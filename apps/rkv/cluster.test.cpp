@@ -59,7 +59,7 @@ TEST(rkv_cluster, put_get_delete) {
 struct workload {
   std::size_t keys = 5;
   std::size_t value_max = 64;
-  std::mt19937_64 rng{42};
+  std::mt19937_64 rng{42 + seed_offset()};
   std::uint64_t issued = 0;
 
   request next(std::size_t ci, std::uint64_t n) {

@@ -15,6 +15,7 @@
 
 #include "linearizability.hpp"
 #include "rkv.hpp"
+#include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -40,6 +41,12 @@ struct net_faults {
   double dup = 0;              ///< probability it is delivered twice
   std::uint32_t max_delay = 0; ///< extra steps, uniform: reorders
 };
+
+/// IPIPE_RKV_SEED=N shifts every cluster's seed by N (soak testing).
+inline std::uint64_t seed_offset() {
+  const char* env = std::getenv("IPIPE_RKV_SEED");
+  return env != nullptr ? std::strtoull(env, nullptr, 10) : 0;
+}
 
 /// One replica: a NIC runtime and a host runtime, the three actors.
 struct node {
@@ -151,7 +158,7 @@ class cluster {
 public:
   explicit cluster(const std::string& name, std::uint64_t seed, net_faults f = {},
                    std::uint32_t flush_bytes = 1 << 20, std::uint32_t max_files = 4)
-      : rng_(seed), faults_(f), flush_bytes_(flush_bytes), max_files_(max_files) {
+      : rng_(seed + seed_offset()), faults_(f), flush_bytes_(flush_bytes), max_files_(max_files) {
     base_ =
         std::filesystem::temp_directory_path() / ("rkv-" + name + "-" + std::to_string(::getpid()));
     std::filesystem::remove_all(base_);

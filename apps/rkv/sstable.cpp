@@ -5,9 +5,9 @@
 // with location host and never migrated. The in-memory index of every file
 // is rebuilt from the directory whenever the C++ object is new (creation,
 // restore, a restarted ipiped).
+#include <ipipe/common/unique_fd.hpp>
 #include <ipipe/runtime/actor.hpp>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +15,7 @@
 #include "internal.hpp"
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -73,11 +74,9 @@ bool write_all(int fd, std::span<const std::byte> b) {
 }
 
 void fsync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd >= 0) {
-    (void)::fsync(fd);
-    ::close(fd);
-  }
+  unique_fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd)
+    (void)::fsync(fd.get());
 }
 
 // Writes `t` as dir/sst-<max_seq>.rkv: temp file, fsync, rename, fsync dir.
@@ -94,11 +93,11 @@ bool persist(const std::string& dir, const table& t) {
     w.put(e.client_id).put(e.last_seq);
   w.put(fnv1a(w.data()));
   const std::string tmp = dir + "/" + file_name(t.max_seq, "tmp");
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
+  unique_fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd)
     return false;
-  const bool ok = write_all(fd, w.data()) && ::fsync(fd) == 0;
-  ::close(fd);
+  const bool ok = write_all(fd.get(), w.data()) && ::fsync(fd.get()) == 0;
+  fd.reset();
   if (!ok || ::rename(tmp.c_str(), (dir + "/" + file_name(t.max_seq, "sst")).c_str()) != 0) {
     ::unlink(tmp.c_str());
     return false;
@@ -109,15 +108,15 @@ bool persist(const std::string& dir, const table& t) {
 
 // Reads and checks one file; nullopt if it is damaged.
 std::optional<table> load(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
+  unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd)
     return std::nullopt;
   std::vector<std::byte> buf;
   std::byte chunk[65536];
   ssize_t n;
-  while ((n = ::read(fd, chunk, sizeof(chunk))) > 0)
+  while ((n = ::read(fd.get(), chunk, sizeof(chunk))) > 0)
     buf.insert(buf.end(), chunk, chunk + n);
-  ::close(fd);
+  fd.reset();
   if (buf.size() < file_hdr_size + 8)
     return std::nullopt;
   std::span<const std::byte> all(buf);
@@ -220,13 +219,10 @@ private:
     loaded_ = true;
     files_.clear();
     const std::string dir(s.dir, s.dir_len);
-    DIR* d = ::opendir(dir.c_str());
-    if (d == nullptr)
-      return;
+    std::error_code ec;
     std::vector<std::string> names;
-    while (auto* de = ::readdir(d))
-      names.emplace_back(de->d_name);
-    ::closedir(d);
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+      names.push_back(e.path().filename().string());
     for (const auto& n : names) {
       if (n.starts_with("tmp-")) {
         ::unlink((dir + "/" + n).c_str());
