@@ -2,7 +2,9 @@
 /*
  * ipipe: actor registration.  An actor registered through a file belongs
  * to it: only that file may migrate or unregister it, and closing the file
- * unregisters it.
+ * unregisters it.  A persistent actor (IPIPE_ACTOR_F_PERSIST) belongs to
+ * the device instead: it stays when the file closes, and any file may
+ * migrate or unregister it (every actor ioctl needs CAP_NET_ADMIN).
  */
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
@@ -39,7 +41,8 @@ long ipipe_actor_register_ioctl(struct ipipe_file *f, void __user *argp)
 	err = ipipe_copy_struct_from_user(&reg, sizeof(reg), argp, IPIPE_ACTOR_REG_SIZE_VER0);
 	if (err)
 		return err;
-	if (reg.flags & ~IPIPE_ACTOR_F_PINNED || memchr_inv(reg.resv, 0, sizeof(reg.resv)))
+	if (reg.flags & ~(IPIPE_ACTOR_F_PINNED | IPIPE_ACTOR_F_PERSIST) ||
+	    memchr_inv(reg.resv, 0, sizeof(reg.resv)))
 		return -EINVAL;
 	len = strnlen(reg.type, sizeof(reg.type));
 	if (!len || len == sizeof(reg.type))
@@ -63,7 +66,7 @@ long ipipe_actor_register_ioctl(struct ipipe_file *f, void __user *argp)
 	cmd.actor.location = reg.location;
 	cmd.actor.mem_quota = reg.mem_quota;
 	cmd.actor.ring_id = f->ring_id;
-	cmd.actor.flags = reg.flags;
+	cmd.actor.flags = reg.flags & IPIPE_ACTOR_F_PINNED;
 	err = ipipe_admin_exec(f->ipd, &cmd, &cqe, ipipe_admin_timeout(), NULL, NULL);
 	if (err)
 		goto out;
@@ -72,7 +75,10 @@ long ipipe_actor_register_ioctl(struct ipipe_file *f, void __user *argp)
 		goto out;
 	}
 	reg.actor_id = cqe.value;
-	err = xa_insert(&f->actors, reg.actor_id, xa_mk_value(1), GFP_KERNEL);
+	if (reg.flags & IPIPE_ACTOR_F_PERSIST)
+		err = xa_insert(&f->ipd->persistent, reg.actor_id, xa_mk_value(1), GFP_KERNEL);
+	else
+		err = xa_insert(&f->actors, reg.actor_id, xa_mk_value(1), GFP_KERNEL);
 	if (err) {
 		/* the NIC gave an id we already hold: undo, report the bug */
 		ipipe_actor_destroy(f->ipd, reg.actor_id);
@@ -86,6 +92,12 @@ long ipipe_actor_register_ioctl(struct ipipe_file *f, void __user *argp)
 out:
 	mutex_unlock(&f->lock);
 	return err;
+}
+
+/* Whether @f may act on actor @id: it registered it, or it is persistent. */
+static bool ipipe_actor_reachable(struct ipipe_file *f, u32 id)
+{
+	return xa_load(&f->actors, id) || xa_load(&f->ipd->persistent, id);
 }
 
 static int ipipe_actor_cmd_get(struct ipipe_actor_cmd *ac, void __user *argp, bool migrate)
@@ -111,7 +123,7 @@ long ipipe_actor_unregister_ioctl(struct ipipe_file *f, void __user *argp)
 	if (err)
 		return err;
 	mutex_lock(&f->lock);
-	if (!xa_load(&f->actors, ac.actor_id)) {
+	if (!ipipe_actor_reachable(f, ac.actor_id)) {
 		err = -ENOENT;
 		goto out;
 	}
@@ -119,6 +131,7 @@ long ipipe_actor_unregister_ioctl(struct ipipe_file *f, void __user *argp)
 	/* gone on the NIC, or never there after a reset: forget it either way */
 	if (!err || err == -ENOENT) {
 		xa_erase(&f->actors, ac.actor_id);
+		xa_erase(&f->ipd->persistent, ac.actor_id);
 		err = 0;
 	}
 out:
@@ -137,7 +150,7 @@ long ipipe_actor_migrate_ioctl(struct ipipe_file *f, void __user *argp)
 	if (err)
 		return err;
 	mutex_lock(&f->lock);
-	if (!xa_load(&f->actors, ac.actor_id)) {
+	if (!ipipe_actor_reachable(f, ac.actor_id)) {
 		err = -ENOENT;
 		goto out;
 	}

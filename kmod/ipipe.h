@@ -125,6 +125,7 @@ struct ipipe_dev {
 	struct work_struct event_work;
 
 	struct ida ring_ida;		/* ring context ids */
+	struct xarray persistent;	/* ids of IPIPE_ACTOR_F_PERSIST actors */
 	wait_queue_head_t ring_wq;	/* pollers of every file */
 	struct mutex files_lock;	/* protects files */
 	struct list_head files;

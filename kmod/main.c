@@ -59,6 +59,7 @@ static void ipipe_dev_release(struct kref *ref)
 {
 	struct ipipe_dev *ipd = container_of(ref, struct ipipe_dev, ref);
 
+	xa_destroy(&ipd->persistent);
 	pci_dev_put(ipd->pdev);
 	kfree(ipd);
 }
@@ -212,6 +213,7 @@ static int ipipe_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	INIT_LIST_HEAD(&ipd->files);
 	mutex_init(&ipd->files_lock);
 	ida_init(&ipd->ring_ida);
+	xa_init(&ipd->persistent);
 	init_waitqueue_head(&ipd->ring_wq);
 	init_rwsem(&ipd->gone_lock);
 	spin_lock_init(&ipd->sq_lock);

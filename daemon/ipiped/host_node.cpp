@@ -9,6 +9,7 @@
 
 #include "log.hpp"
 #include <array>
+#include <cerrno>
 
 namespace ipipe::daemon {
 namespace {
@@ -66,7 +67,23 @@ expected<void> host_node::register_actors(const std::vector<config::actor_config
   for (const auto& a : actors) {
     const ipipe_location loc =
         a.location == config::actor_location::host ? IPIPE_LOC_HOST : IPIPE_LOC_NIC;
-    auto id = dev_->register_actor(a.type, a.id.value_or(0), loc, a.mem_quota);
+    // An actor with a configured id outlives the daemon: the NIC keeps
+    // serving it while ipiped restarts, and the next ipiped adopts it.
+    host::actor_registration reg{a.type, a.id.value_or(0), loc, a.mem_quota, 0};
+    if (a.pinned)
+      reg.flags |= IPIPE_ACTOR_F_PINNED;
+    if (a.id)
+      reg.flags |= IPIPE_ACTOR_F_PERSIST;
+    auto id = dev_->register_actor(reg);
+    const bool exists =
+      !id && (id.err().code() == errc::exists || id.err().sys_errno() == EEXIST);
+    if (exists && a.id) {
+      if (auto r = rt_.add_remote(*a.id, a.type); !r)
+        return error{r.err().code(), fmt::format("actor {} (line {}): {}", a.type, a.line,
+                                                 r.err().message())};
+      log::notice("{}: actor {} ({}) was still on the NIC: adopted", name_, *a.id, a.type);
+      continue;
+    }
     if (!id)
       return error{id.err().code(),
                    fmt::format("actor {} (line {}): {}", a.type, a.line, id.err().message())};

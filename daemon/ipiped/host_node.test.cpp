@@ -112,6 +112,36 @@ TEST(host_node, configured_actors_start_where_the_file_says_and_answer) {
   EXPECT_GE(f.node->counters().executed, 20u);
 }
 
+TEST(host_node, an_actor_with_an_id_outlives_the_daemon_and_is_adopted_by_the_next) {
+  fw::runtime_dispatch dispatch{node_cfg()};
+  nic::testing::running_nic nic{emu_cfg(dispatch)};
+  config::device_config d;
+  d.kind = config::device_kind::direct;
+  d.path = nic.socket();
+  auto with_id = actor("d_counter", config::actor_location::nic, 4);
+  with_id.id = 9;
+  auto without = actor("d_counter", config::actor_location::nic, 8);
+  fw::testing::wire_client c{nic.emu().wire_port_number()};
+  {
+    auto n = daemon::host_node::open(d, {.workers = 1});
+    ASSERT_TRUE(n);
+    ASSERT_TRUE((*n)->register_actors({with_id, without}));
+    (*n)->start();
+    EXPECT_EQ(c.tally(9, 1), 1u);
+    EXPECT_EQ(c.tally(1, 2), 1u);
+    (void)(*n)->stop(1s);
+  }
+  // The daemon is gone: the NIC still serves the persistent actor, with
+  // its state, but not the one that belonged to the daemon's handle.
+  EXPECT_EQ(c.tally(9, 3), 2u);
+  EXPECT_EQ(c.tally(1, 4), 0u);
+  auto n = daemon::host_node::open(d, {.workers = 1});
+  ASSERT_TRUE(n);
+  ASSERT_TRUE((*n)->register_actors({with_id}));
+  (*n)->start();
+  EXPECT_EQ(c.tally(9, 5), 3u) << "adopted, state intact";
+}
+
 TEST(host_node, an_unknown_actor_type_fails_naming_the_line) {
   node_fixture f;
   ASSERT_TRUE(f.node);

@@ -138,23 +138,28 @@ public:
     return set;
   }
 
-  expected<std::uint32_t> register_actor(std::string_view type, std::uint32_t id,
-                                         ipipe_location loc, std::uint64_t quota) override {
+  using device::register_actor;
+  expected<std::uint32_t> register_actor(const actor_registration& a) override {
     ipipe_admin_cmd c{};
-    if (type.empty() || type.size() >= sizeof(c.actor.type))
+    if (a.type.empty() || a.type.size() >= sizeof(c.actor.type))
       return error{errc::invalid_argument, "actor type name length"};
     if (!rings_ready_)
       return error{errc::invalid_argument, "register_actor before setup_rings"};
+    if ((a.flags & ~(IPIPE_ACTOR_F_PINNED | IPIPE_ACTOR_F_PERSIST)) != 0)
+      return error{errc::invalid_argument, "unknown actor flags"};
     c.opcode = IPIPE_ADMIN_ACTOR_CREATE;
-    std::memcpy(c.actor.type, type.data(), type.size());
-    c.actor.actor_id = id;
-    c.actor.location = loc;
-    c.actor.mem_quota = quota;
+    std::memcpy(c.actor.type, a.type.data(), a.type.size());
+    c.actor.actor_id = a.id;
+    c.actor.location = a.location;
+    c.actor.mem_quota = a.mem_quota;
     c.actor.ring_id = ring_id_;
+    c.actor.flags = a.flags & IPIPE_ACTOR_F_PINNED; // PERSIST is the host's business
     auto r = exec(c, "ACTOR_CREATE");
     if (!r)
       return r.err();
-    actors_.push_back(static_cast<std::uint32_t>(r->value));
+    // Persistent actors stay when this handle goes, as with the kernel.
+    if ((a.flags & IPIPE_ACTOR_F_PERSIST) == 0)
+      actors_.push_back(static_cast<std::uint32_t>(r->value));
     return static_cast<std::uint32_t>(r->value);
   }
 

@@ -84,16 +84,17 @@ public:
     return set;
   }
 
-  expected<std::uint32_t> register_actor(std::string_view type, std::uint32_t id,
-                                         ipipe_location loc, std::uint64_t quota) override {
+  using device::register_actor;
+  expected<std::uint32_t> register_actor(const actor_registration& a) override {
     ipipe_actor_reg reg{};
     reg.size = sizeof(reg);
-    if (type.empty() || type.size() >= sizeof(reg.type))
+    if (a.type.empty() || a.type.size() >= sizeof(reg.type))
       return error{errc::invalid_argument, "actor type name length"};
-    std::memcpy(reg.type, type.data(), type.size());
-    reg.actor_id = id;
-    reg.location = loc;
-    reg.mem_quota = quota;
+    std::memcpy(reg.type, a.type.data(), a.type.size());
+    reg.actor_id = a.id;
+    reg.location = a.location;
+    reg.mem_quota = a.mem_quota;
+    reg.flags = a.flags;
     if (auto r = ioctl_checked(IPIPE_IOC_ACTOR_REGISTER, &reg, "ioctl IPIPE_IOC_ACTOR_REGISTER");
         !r)
       return r.err();

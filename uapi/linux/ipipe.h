@@ -294,6 +294,13 @@ struct ipipe_admin_cmd {
 
 /* actor->flags */
 #define IPIPE_ACTOR_F_PINNED	(1U << 0)	/* never migrate */
+/*
+ * ACTOR_REGISTER only, never sent to the NIC: the actor outlives the file
+ * that registered it (closing the file leaves it on the NIC), and any
+ * CAP_NET_ADMIN file of the device may unregister or migrate it.  This is
+ * how ipiped's actors keep being served while the daemon restarts.
+ */
+#define IPIPE_ACTOR_F_PERSIST	(1U << 1)
 
 /* params->mask */
 #define IPIPE_PARAM_TAIL_THRESH	(1U << 0)

@@ -40,6 +40,15 @@ struct ring_set {
   }
 };
 
+/// What registering an actor takes.
+struct actor_registration {
+  std::string_view type;                  ///< registered type name
+  std::uint32_t id = 0;                   ///< 0: the NIC picks
+  ipipe_location location = IPIPE_LOC_NIC; ///< where it starts
+  std::uint64_t mem_quota = 0;            ///< DMO bytes, > 0
+  std::uint32_t flags = 0;                ///< IPIPE_ACTOR_F_PINNED, IPIPE_ACTOR_F_PERSIST
+};
+
 /// Returns the host runtime's ends of a runtime ring context: it produces
 /// on the H2N rings and consumes the N2H ones.
 [[nodiscard]] runtime::peer_channel host_channel(const ring_set& rings) noexcept;
@@ -72,11 +81,14 @@ public:
                                                                std::uint32_t msg_slot,
                                                                std::uint32_t mig_entries,
                                                                std::uint32_t mig_slot) = 0;
+  /// Creates an actor as `a` says. Returns its id.
+  [[nodiscard]] virtual expected<std::uint32_t> register_actor(const actor_registration& a) = 0;
   /// Creates an actor of `type`; id 0 lets the NIC choose. Returns the id.
-  [[nodiscard]] virtual expected<std::uint32_t> register_actor(std::string_view type,
-                                                               std::uint32_t id,
-                                                               ipipe_location loc,
-                                                               std::uint64_t mem_quota) = 0;
+  [[nodiscard]] expected<std::uint32_t> register_actor(std::string_view type, std::uint32_t id,
+                                                       ipipe_location loc,
+                                                       std::uint64_t mem_quota) {
+    return register_actor(actor_registration{type, id, loc, mem_quota, 0});
+  }
   /// Destroys an actor this handle registered.
   [[nodiscard]] virtual expected<void> unregister_actor(std::uint32_t id) = 0;
   /// Moves an actor to `to`.
