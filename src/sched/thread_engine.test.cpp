@@ -337,3 +337,50 @@ TEST(thread_engine, a_tail_threshold_changed_from_another_thread_takes_effect) {
   e.drain();
   EXPECT_EQ(e.group_of(1), group::drr);
 }
+
+TEST(thread_engine, a_core_with_nothing_to_do_probes_the_newest_item_of_a_flooded_drr_actor) {
+  thread_config c = cfg(2);
+  c.clock = &manual_clock;
+  c.drr_lanes = 2;
+  c.probe_burst = 16;
+  thread_engine e{c};
+  ASSERT_TRUE(e.add_actor(1));
+  ASSERT_TRUE(e.set_group(1, group::drr));
+  std::vector<std::uint64_t> order;
+  std::vector<bool> inner;
+  auto h = [&](std::uint64_t i) {
+    order.push_back(i);
+    if (i == 0) {
+      // The DRR group (one core) is busy with item 0, and 17 items arrived
+      // without a DRR completion: the other core samples the newest one.
+      inner.push_back(e.poll(1));
+      inner.push_back(e.poll(1)); // the first probe has ended: the next may start
+    }
+  };
+  for (std::uint64_t i = 0; i < 17; ++i)
+    ASSERT_TRUE(e.submit(make_work_item(1, h, i)));
+  ASSERT_TRUE(e.poll(0));
+  EXPECT_EQ(inner, (std::vector<bool>{true, true}));
+  ASSERT_GE(order.size(), 3u);
+  EXPECT_EQ(order[1], 16u) << "the probe took the newest item";
+  EXPECT_EQ(order[2], 15u) << "the first probe had ended, so the second one may start";
+  e.drain();
+  EXPECT_EQ(order.size(), 17u);
+}
+
+TEST(thread_engine, with_one_lane_per_actor_nothing_is_probed) {
+  thread_config c = cfg(2);
+  c.clock = &manual_clock;
+  thread_engine e{c};
+  ASSERT_TRUE(e.add_actor(1));
+  ASSERT_TRUE(e.set_group(1, group::drr));
+  std::vector<bool> inner;
+  auto h = [&](std::uint64_t i) {
+    if (i == 0)
+      inner.push_back(e.poll(1));
+  };
+  for (std::uint64_t i = 0; i < 17; ++i)
+    ASSERT_TRUE(e.submit(make_work_item(1, h, i)));
+  ASSERT_TRUE(e.poll(0));
+  EXPECT_EQ(inner, (std::vector<bool>{false}));
+}
