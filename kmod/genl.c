@@ -327,7 +327,8 @@ static const char *ipipe_nl_migrate_why(int err)
 
 /*
  * The migration stream of an actor runs over the rings of the file that
- * registered it, so the command goes out with that file's ring context.
+ * registered it, so the command goes out with that file's ring context
+ * (the built-in firmware needs it; the runtime uses its own context).
  * Lock order as in ipipe_chrdev_revoke(): files_lock, then f->lock; the
  * owner's lock is held across the command, as its own ioctl would.
  */
@@ -350,16 +351,21 @@ static int ipipe_nl_migrate(struct ipipe_dev *ipd, u32 actor_id, u32 to,
 	}
 	/* a release() of owner now waits for owner->lock before freeing it */
 	mutex_unlock(&ipd->files_lock);
-	if (!owner) {
+	/*
+	 * A persistent actor belongs to no file: the NIC's runtime moves it
+	 * over the host runtime's context, which it knows itself.
+	 */
+	if (!owner && !xa_load(&ipd->persistent, actor_id)) {
 		IPIPE_EA(extack, "no such actor on this device");
 		return -ENOENT;
 	}
 	cmd.opcode = IPIPE_ADMIN_MIGRATE;
 	cmd.target.actor_id = actor_id;
 	cmd.target.to = to;
-	cmd.target.ring_id = owner->ring_id;
+	cmd.target.ring_id = owner ? owner->ring_id : 0;
 	err = ipipe_admin_exec(ipd, &cmd, &cqe, ipipe_admin_timeout(), NULL, NULL);
-	mutex_unlock(&owner->lock);
+	if (owner)
+		mutex_unlock(&owner->lock);
 	if (err && extack)
 		extack->_msg = ipipe_nl_migrate_why(err);
 	return err;
