@@ -9,6 +9,7 @@
 #include "internal.hpp"
 #include <array>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ipipe::apps::rkv::internal {
@@ -33,8 +34,15 @@ struct mt_state {
   std::uint64_t flush_id; // the flush in flight, 0 if none
   std::uint64_t next_flush_id;
   std::uint64_t rng;
-  object_id sessions; // session_slots x struct session
+  object_id sessions;              // session_slots x struct session
+  object_id frozen_sessions;       // the sessions when the flush in flight began
+  std::uint64_t ticks, flush_sent; // ticks seen; tick of the last (re)send
 };
+
+constexpr std::uint64_t tick_ns = 100'000'000; // 100 ms
+// A flush not acknowledged after this many ticks is sent again: the
+// sstable lost it (ipiped restarted under a running NIC).
+constexpr std::uint64_t flush_resend_ticks = 50;
 
 struct node_hdr {
   std::uint8_t level;
@@ -72,7 +80,15 @@ public:
     return ctx.store(st_, 0, s);
   }
 
+  std::uint64_t tick_period_ns() const noexcept override { return tick_ns; }
+
 private:
+  void on_tick(actor_context& ctx, mt_state& s) override {
+    ++s.ticks;
+    if (s.flush_id != 0 && s.ticks - s.flush_sent > flush_resend_ticks)
+      send_flush(ctx, s);
+  }
+
   void on_message(actor_context& ctx, const message& msg, mt_state& s, std::uint8_t k,
                   reader& rd) override {
     if (k == static_cast<std::uint8_t>(kind::configure)) {
@@ -352,16 +368,31 @@ private:
     auto head = new_head(ctx);
     if (!head)
       return;
+    auto sess = ctx.dmo_malloc(session_slots * sizeof(session));
+    if (!sess || !ctx.dmo_memcpy(*sess, 0, s.sessions, 0, session_slots * sizeof(session))) {
+      (void)ctx.dmo_free(*head);
+      if (sess)
+        (void)ctx.dmo_free(*sess);
+      return;
+    }
+    s.frozen_sessions = *sess;
     s.frozen = s.active;
     s.frozen_index = s.active_index;
     s.active = *head;
     s.active_bytes = 0;
     s.active_count = 0;
     s.flush_id = s.next_flush_id++;
-    // The sorted contents in chunks; the runtime keeps local order.
+    send_flush(ctx, s);
+  }
+
+  // Streams the frozen list: chunks in key order (the first one tells the
+  // sstable to start afresh), the sessions as of the freeze, FLUSH_END.
+  void send_flush(actor_context& ctx, mt_state& s) {
+    s.flush_sent = s.ticks;
+    std::uint8_t first = 1;
     auto start = [&] {
       writer w;
-      w.put(k_chunk).put(s.flush_id).put<std::uint32_t>(0);
+      w.put(k_chunk).put(s.flush_id).put(std::exchange(first, 0)).put<std::uint32_t>(0);
       return w;
     };
     writer w = start();
@@ -377,7 +408,7 @@ private:
       (void)ctx.dmo_read(x, sizeof(node_hdr), kv);
       const std::size_t need = 7 + kv.size();
       if (!w.fits(need)) {
-        w.patch<std::uint32_t>(9, n);
+        w.patch<std::uint32_t>(10, n);
         (void)ctx.send(s.sstable, w.data());
         w = start();
         n = 0;
@@ -387,21 +418,15 @@ private:
       ++total;
       x = hx->next[0];
     }
-    w.patch<std::uint32_t>(9, n);
+    w.patch<std::uint32_t>(10, n);
     (void)ctx.send(s.sstable, w.data());
-    send_sessions(ctx, s, s.flush_id);
+    std::vector<session> all(session_slots);
+    (void)ctx.dmo_read(s.frozen_sessions, 0, std::as_writable_bytes(std::span{all}));
+    std::erase_if(all, [](const session& e) { return e.client_id == 0; });
+    internal::send_sessions(ctx, s.sstable, s.flush_id, all);
     writer end;
     end.put(k_flush_end).put(s.flush_id).put(total).put(s.frozen_index);
     (void)ctx.send(s.sstable, end.data());
-  }
-
-  // The session table goes with every flush: recovery from the files needs
-  // it to keep suppressing duplicates of writes it will not replay.
-  void send_sessions(actor_context& ctx, mt_state& s, std::uint64_t id) {
-    std::vector<session> all(session_slots);
-    (void)ctx.dmo_read(s.sessions, 0, std::as_writable_bytes(std::span{all}));
-    std::erase_if(all, [](const session& e) { return e.client_id == 0; });
-    internal::send_sessions(ctx, s.sstable, id, all);
   }
 
   void flushed(actor_context& ctx, reader& rd, mt_state& s) {
@@ -418,7 +443,9 @@ private:
       (void)ctx.dmo_free(x);
       x = nx;
     }
+    (void)ctx.dmo_free(s.frozen_sessions);
     s.frozen = 0;
+    s.frozen_sessions = 0;
     s.flush_id = 0;
     ++s.stats[st_flushes];
     writer w;

@@ -258,7 +258,10 @@ private:
 
   void chunk(reader& rd, ss_state& s) {
     const auto id = rd.get<std::uint64_t>();
+    const auto first = rd.get<std::uint8_t>();
     const auto n = rd.get<std::uint32_t>();
+    if (first != 0)
+      pending_[id] = table{}; // a resent flush starts over
     auto& t = pending_[id];
     for (std::uint32_t i = 0; i < n && rd.ok(); ++i) {
       const bool tomb = rd.get<std::uint8_t>() != 0;

@@ -8,37 +8,26 @@
 #include <unistd.h>
 
 #include "internal.hpp"
+#include "test_probe.hpp"
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 
 namespace ipipe::apps::rkv::internal {
 namespace {
 
 using runtime::message;
 
-// Stands in for the memtable: records what the sstable sends it.
-std::vector<message>& probe_inbox() {
-  static std::vector<message> inbox;
-  return inbox;
-}
-
-class probe final : public runtime::actor {
-public:
-  expected<void> init(actor_context&) override { return {}; }
-  void handle(actor_context&, const message& msg) override { probe_inbox().push_back(msg); }
-};
-
 constexpr actor_id probe_id = 2, sst = 3;
+
+std::vector<message>& probe_inbox() {
+  return testing::probe_inbox(probe_id);
+}
 
 struct fixture {
   fixture()
       : dir(std::filesystem::temp_directory_path() / ("rkv-sst-" + std::to_string(::getpid()))) {
     register_actors();
-    static std::once_flag once;
-    std::call_once(once, [] {
-      (void)runtime::actor_registry::add("t_rkv_probe", [] { return std::make_unique<probe>(); });
-    });
+    testing::register_probe();
     std::filesystem::remove_all(dir);
     rt = std::make_unique<runtime::runtime>(runtime::runtime_config{.side = IPIPE_LOC_HOST});
     rt->set_client_sink([this](message&& m) { out.push_back(std::move(m)); });
@@ -69,7 +58,7 @@ struct fixture {
   void flush(std::uint64_t id, std::vector<std::pair<std::string, std::optional<std::string>>> rows,
              std::uint64_t applied) {
     writer w;
-    w.put(k_chunk).put(id).put(static_cast<std::uint32_t>(rows.size()));
+    w.put(k_chunk).put(id).put<std::uint8_t>(1).put(static_cast<std::uint32_t>(rows.size()));
     for (const auto& [k, v] : rows) {
       w.put<std::uint8_t>(!v).put(static_cast<std::uint16_t>(k.size()));
       w.put(static_cast<std::uint32_t>(v ? v->size() : 0)).str(k).str(v.value_or(""));
