@@ -1,27 +1,22 @@
 // ipipe-bench's library end to end: against the real ipipe-nic program
 // with an echo actor, against nothing, and against a scripted fake NIC
 // that answers wrongly or late.
-#include <ipipe/common/unique_fd.hpp>
 #include <ipipe/host/device.hpp>
-#include <ipipe/nic/wire.hpp>
 
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "echo_workload.hpp"
 #include "engine.hpp"
+#include "fake_nic.hpp"
 #include "report.hpp"
 #include "wire_socket.hpp"
-#include <atomic>
 #include <csignal>
 #include <fstream>
-#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +24,7 @@
 using namespace ipipe;
 using namespace ipipe::bench;
 using namespace std::chrono_literals;
+namespace fk = ipipe::bench::testing;
 
 namespace {
 
@@ -93,26 +89,6 @@ target loopback(std::uint16_t port, std::uint32_t actor) {
   return {{INADDR_LOOPBACK, port}, actor};
 }
 
-// A UDP port nobody reads: a NIC that is not there.
-class silent_port {
-public:
-  silent_port() : fd_(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_.get(), reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
-    socklen_t len = sizeof(sa);
-    ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&sa), &len);
-    port_ = ntohs(sa.sin_port);
-  }
-  [[nodiscard]] std::uint16_t port() const { return port_; }
-  [[nodiscard]] int fd() const { return fd_.get(); }
-
-private:
-  unique_fd fd_;
-  std::uint16_t port_ = 0;
-};
-
 } // namespace
 
 TEST(bench_nic, echo_against_the_real_nic_is_all_answered_and_correct) {
@@ -159,7 +135,7 @@ TEST(bench_nic, echo_against_the_real_nic_is_all_answered_and_correct) {
 }
 
 TEST(bench_nic, with_no_nic_everything_times_out_and_the_exit_status_is_1) {
-  silent_port nobody;
+  fk::fake_nic nobody;
   auto sock = wire_socket::open({loopback(nobody.port(), 1)});
   ASSERT_TRUE(sock);
   echo_workload wl(32, 1);
@@ -179,42 +155,16 @@ TEST(bench_nic, with_no_nic_everything_times_out_and_the_exit_status_is_1) {
 // A fake NIC that answers from the wire port: every 10th request with a
 // corrupted payload, every 7th of the first 30 too late, the rest right.
 TEST(bench_nic, wrong_and_late_answers_are_counted_and_never_latency_samples) {
-  silent_port fake;
-  std::atomic<bool> stop{false};
-  std::thread nic([&] {
-    std::vector<std::byte> buf(nic::wire::max_frame);
-    std::multimap<std::chrono::steady_clock::time_point,
-                  std::pair<sockaddr_in, std::vector<std::byte>>>
-        later;
-    while (!stop) {
-      const auto now = std::chrono::steady_clock::now();
-      while (!later.empty() && later.begin()->first <= now) {
-        auto& [to, f] = later.begin()->second;
-        ::sendto(fake.fd(), f.data(), f.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
-        later.erase(later.begin());
-      }
-      pollfd p{fake.fd(), POLLIN, 0};
-      if (::poll(&p, 1, 5) <= 0)
-        continue;
-      sockaddr_in from{};
-      socklen_t len = sizeof(from);
-      const ssize_t n = ::recvfrom(fake.fd(), buf.data(), buf.size(), 0,
-                                   reinterpret_cast<sockaddr*>(&from), &len);
-      auto f = nic::wire::parse({buf.data(), static_cast<std::size_t>(n)});
-      if (!f)
-        continue;
-      ipipe_msg_hdr h = f->hdr;
-      h.type = IPIPE_MSG_REPLY;
-      std::vector<std::byte> body(f->payload.begin(), f->payload.end());
-      if (h.req_id % 10 == 0)
-        body[0] ^= std::byte{1};
-      auto reply = nic::wire::build(nic::wire::reply_to(f->addr), h, body);
-      if (h.req_id % 7 == 0 && h.req_id % 10 != 0 && h.req_id <= 30)
-        later.emplace(now + 150ms, std::make_pair(from, std::move(*reply)));
-      else
-        ::sendto(fake.fd(), reply->data(), reply->size(), 0, reinterpret_cast<sockaddr*>(&from),
-                 sizeof(from));
-    }
+  fk::fake_nic fake([](const ipipe_msg_hdr& req, std::span<const std::byte> body) {
+    fk::fake_answer a;
+    a.hdr = req;
+    a.hdr.type = IPIPE_MSG_REPLY;
+    a.body.assign(body.begin(), body.end());
+    if (req.req_id % 10 == 0)
+      a.body[0] ^= std::byte{1};
+    else if (req.req_id % 7 == 0 && req.req_id <= 30)
+      a.delay = 150ms;
+    return a;
   });
   auto sock = wire_socket::open({loopback(fake.port(), 1)});
   ASSERT_TRUE(sock);
@@ -224,8 +174,6 @@ TEST(bench_nic, wrong_and_late_answers_are_counted_and_never_latency_samples) {
   cfg.requests = 100;
   cfg.timeout_ms = 50;
   const run_result r = run_load(cfg, wl, *sock);
-  stop = true;
-  nic.join();
 
   EXPECT_EQ(r.sent, 100u);
   EXPECT_EQ(r.wrong, 10u);   // 10, 20, ..., 100
