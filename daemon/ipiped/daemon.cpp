@@ -2,6 +2,8 @@
 
 #include <ipipe/netlink/nl_error.hpp>
 
+#include <algorithm>
+
 #include "log.hpp"
 
 namespace ipipe::daemon {
@@ -25,7 +27,12 @@ expected<void> ipiped::start() {
     nodes.push_back(std::move(*n));
   }
   nodes_ = std::move(nodes);
-  ctl_.connect();
+  // Netlink is the kernel's: direct-attached NICs need none of it.
+  uses_netlink_ = std::any_of(cfg_.devices.begin(), cfg_.devices.end(), [](const auto& d) {
+    return d.kind == config::device_kind::kernel;
+  });
+  if (uses_netlink_)
+    ctl_.connect();
   if (auto r = push_params(cfg_.params); !r)
     return r.err();
   for (auto& n : nodes_) {
@@ -89,7 +96,7 @@ void ipiped::stop() {
 }
 
 void ipiped::tick() {
-  if (!ctl_.connected() && ctl_.connect() && params_pending_)
+  if (uses_netlink_ && !ctl_.connected() && ctl_.connect() && params_pending_)
     if (auto r = push_params(cfg_.params); !r)
       log::err("{}", r.err().message());
   notify_.status(status_line());

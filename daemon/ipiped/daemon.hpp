@@ -47,6 +47,7 @@ private:
   control ctl_;
   notifier notify_;
   bool params_pending_ = false; // kernel thresholds still to push
+  bool uses_netlink_ = false;   // some device is a kernel one
 };
 
 } // namespace ipipe::daemon

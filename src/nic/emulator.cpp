@@ -140,6 +140,10 @@ bool emulator::raise(unsigned vec) {
 void emulator::on_client_hangup(std::uint32_t peer) {
   log(fmt::format("peer {} disconnected", peer));
   server_->drop_client(peer);
+  // The host is gone (QEMU exited, or the direct-attach process died): its
+  // rings live in memory nobody serves now. Actors stay.
+  if (server_->newest_peer() == 0)
+    fw_->host_gone();
 }
 
 expected<void> emulator::run(int stop_fd) {

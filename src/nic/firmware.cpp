@@ -186,6 +186,12 @@ void firmware::reset() {
   set_state(IPIPE_FW_STATE_READY);
 }
 
+void firmware::host_gone() {
+  log("host gone: dropping its rings");
+  dispatch_->host_runtime(std::nullopt);
+  rings_.clear();
+}
+
 void firmware::raise(unsigned vec) {
   // Injected fault: swallow the next N interrupts, as a lost MSI would.
   std::uint32_t n = drop_irq_.load(std::memory_order_relaxed);

@@ -77,6 +77,9 @@ public:
   void on_doorbell(unsigned vec, std::uint64_t count = 1);
   /// Serves a pending reset request, then drains the admin queue.
   void service_admin();
+  /// The host went away without tearing down: forgets its ring contexts
+  /// (detaching the host runtime first). Actors stay.
+  void host_gone();
   /// Periodic work at monotonic time `now_ns`: heartbeat and the fallback
   /// admin poll.
   void tick(std::uint64_t now_ns);
