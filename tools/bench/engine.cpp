@@ -49,10 +49,20 @@ private:
     std::uint64_t first_send = 0; // ns
     std::uint64_t deadline = 0;   // ns
     unsigned attempts = 1;
+    std::size_t target = 0; // of the current attempt
     std::vector<std::byte> payload;
   };
   using timed = std::pair<std::uint64_t, std::uint64_t>; // (time ns, req_id)
   using min_heap = std::priority_queue<timed, std::vector<timed>, std::greater<>>;
+  // The counts of one sampling interval.
+  struct interval {
+    std::uint64_t start = 0, end = 0; // ns
+    std::uint64_t sent = 0, ok = 0, errors = 0, timeouts = 0;
+    histogram latency;
+
+    [[nodiscard]] bool empty() const noexcept { return !sent && !ok && !errors && !timeouts; }
+    [[nodiscard]] interval_sample sample(std::uint64_t t0) const;
+  };
   struct resend {
     std::size_t target;
     std::vector<std::byte> frame;
@@ -66,7 +76,7 @@ private:
   void again(std::uint64_t id, std::size_t target, std::vector<resend>& out); // needs lock_
   void note_error(std::string why);                                           // needs lock_
   void finish(std::uint64_t id, bool late_possible);                          // needs lock_
-  interval_sample sample(std::uint64_t now);                                  // needs lock_
+  interval_sample close_interval(std::uint64_t now);                          // needs lock_
 
   const engine_config& cfg_;
   workload& wl_;
@@ -78,7 +88,6 @@ private:
   std::mutex lock_; // protects everything below, and wl_
   std::condition_variable done_cv_;
   std::unordered_map<std::uint64_t, entry> table_; // req_id -> outstanding request
-  std::unordered_map<std::uint64_t, std::size_t> target_of_;
   min_heap deadlines_;
   min_heap retries_;
   std::unordered_set<std::uint64_t> timed_out_;
@@ -88,9 +97,8 @@ private:
   std::uint64_t window_end_ = 0;
   std::uint64_t last_answer_ = 0;
   run_result r_;
-  // The current interval.
-  histogram iv_latency_;
-  std::uint64_t iv_start_ = 0, iv_sent_ = 0, iv_ok_ = 0, iv_errors_ = 0, iv_timeouts_ = 0;
+  interval iv_;   // the current interval
+  interval prev_; // the last one sampled
 };
 
 void engine::send_loop() {
@@ -128,20 +136,19 @@ void engine::send_loop() {
       if (!f) {
         note_error("cannot build a frame: " + f.err().message());
         ++r_.gave_up;
-        ++iv_errors_;
+        ++iv_.errors;
         wl_.on_timeout(id);
         continue;
       }
       len = *f;
       const std::uint64_t now = monotonic_ns();
       r_.send_lag.record(now - std::min(now, due));
-      entry e{id, now, now + cfg_.timeout_ms * ms, 1, std::move(o.payload)};
+      entry e{id, now, now + cfg_.timeout_ms * ms, 1, target, std::move(o.payload)};
       table_.emplace(id, std::move(e));
-      target_of_[id] = target;
       deadlines_.emplace(now + cfg_.timeout_ms * ms, id);
       ++r_.sent;
       ++r_.frames_sent;
-      ++iv_sent_;
+      ++iv_.sent;
       last_send_ = now;
     }
     if (!sock_.send(target, {frame.data(), len})) {
@@ -165,7 +172,6 @@ void engine::note_error(std::string why) {
 
 void engine::finish(std::uint64_t id, bool late_possible) {
   table_.erase(id);
-  target_of_.erase(id);
   if (!late_possible)
     return;
   timed_out_.insert(id);
@@ -186,19 +192,19 @@ void engine::expire(std::uint64_t now) {
     const auto token = it->second.token;
     finish(id, true);
     ++r_.timeouts;
-    ++iv_timeouts_;
+    ++iv_.timeouts;
     wl_.on_timeout(token);
   }
 }
 
 void engine::again(std::uint64_t id, std::size_t target, std::vector<resend>& out) {
   auto node = table_.extract(id);
-  target_of_.erase(id);
   entry& e = node.mapped();
   if (++e.attempts > cfg_.max_attempts) {
     ++r_.gave_up;
-    ++iv_errors_;
-    note_error("no answer after " + std::to_string(cfg_.max_attempts) + " attempts");
+    ++iv_.errors;
+    note_error("req_id " + std::to_string(e.token) + ": still redirected after " +
+               std::to_string(cfg_.max_attempts) + " attempts");
     wl_.on_timeout(e.token);
     return;
   }
@@ -209,9 +215,9 @@ void engine::again(std::uint64_t id, std::size_t target, std::vector<resend>& ou
     return; // it was framed before: cannot happen
   frame.resize(*f);
   deadlines_.emplace(e.deadline, nid);
+  e.target = target;
   node.key() = nid;
   table_.insert(std::move(node));
-  target_of_[nid] = target;
   ++r_.frames_sent;
   out.push_back({target, std::move(frame)});
 }
@@ -232,15 +238,15 @@ void engine::answer(const wire_socket::answer& a, std::uint64_t t, std::vector<r
   switch (v.what) {
   case verdict::kind::ok:
     r_.latency.record(t - e.first_send);
-    iv_latency_.record(t - e.first_send);
+    iv_.latency.record(t - e.first_send);
     ++r_.ok;
-    ++iv_ok_;
+    ++iv_.ok;
     finish(id, false);
     break;
   case verdict::kind::wrong:
   case verdict::kind::error_reply:
     ++(v.what == verdict::kind::wrong ? r_.wrong : r_.error_replies);
-    ++iv_errors_;
+    ++iv_.errors;
     note_error("req_id " + std::to_string(e.token) + ": " + v.why);
     finish(id, false);
     break;
@@ -251,7 +257,7 @@ void engine::answer(const wire_socket::answer& a, std::uint64_t t, std::vector<r
   case verdict::kind::retry_later: {
     ++r_.redirects;
     // Parked under its old req_id; an answer to that cannot come any more.
-    target_of_[id] = v.target;
+    e.target = v.target;
     retries_.emplace(t + retry_pause_ns, id);
     break;
   }
@@ -271,7 +277,7 @@ void engine::receive_loop() {
         const auto id = retries_.top().second;
         retries_.pop();
         if (table_.count(id))
-          again(id, target_of_[id], out);
+          again(id, table_[id].target, out);
       }
       if (sending_done_ && table_.empty())
         break;
@@ -307,50 +313,57 @@ void engine::receive_loop() {
   done_cv_.notify_all();
 }
 
-interval_sample engine::sample(std::uint64_t now) {
+interval_sample engine::interval::sample(std::uint64_t t0) const {
   interval_sample s;
-  const double dt = static_cast<double>(now - iv_start_) / 1e9;
-  s.t = static_cast<double>(now - start_) / 1e9;
-  s.offered = dt > 0 ? static_cast<double>(iv_sent_) / dt : 0;
-  s.achieved = dt > 0 ? static_cast<double>(iv_ok_) / dt : 0;
-  s.p50_ns = iv_latency_.percentile(50);
-  s.p99_ns = iv_latency_.percentile(99);
-  s.errors = iv_errors_;
-  s.timeouts = iv_timeouts_;
-  iv_latency_.clear();
-  iv_start_ = now;
-  iv_sent_ = iv_ok_ = iv_errors_ = iv_timeouts_ = 0;
+  const double dt = static_cast<double>(end - start) / 1e9;
+  s.t = static_cast<double>(end - t0) / 1e9;
+  s.offered = dt > 0 ? static_cast<double>(sent) / dt : 0;
+  s.achieved = dt > 0 ? static_cast<double>(ok) / dt : 0;
+  s.p50_ns = latency.percentile(50);
+  s.p99_ns = latency.percentile(99);
+  s.errors = errors;
+  s.timeouts = timeouts;
   return s;
 }
 
+interval_sample engine::close_interval(std::uint64_t now) {
+  iv_.end = now;
+  std::swap(prev_, iv_);
+  iv_.latency.clear();
+  iv_.start = now;
+  iv_.sent = iv_.ok = iv_.errors = iv_.timeouts = 0;
+  return prev_.sample(start_);
+}
+
 run_result engine::run(const interval_callback& on_interval) {
-  start_ = iv_start_ = monotonic_ns();
+  start_ = iv_.start = monotonic_ns();
   std::thread receiver([this] { receive_loop(); });
   std::thread sender([this] { send_loop(); });
   const std::uint64_t period = std::max<std::uint64_t>(cfg_.interval_ms, 1) * ms;
   std::uint64_t next = start_ + period;
   std::unique_lock g(lock_);
   for (;;) {
-    const bool done =
-        done_cv_.wait_for(g, std::chrono::nanoseconds(next - std::min(next, monotonic_ns())),
-                          [this] { return receiving_done_.load(); });
+    const auto left = std::chrono::nanoseconds(next - std::min(next, monotonic_ns()));
+    const bool done = done_cv_.wait_for(g, left, [this] { return receiving_done_.load(); });
     const std::uint64_t now = monotonic_ns();
-    if (done) {
-      // The last, partial interval, if anything happened in it.
-      if (iv_sent_ || iv_ok_ || iv_errors_ || iv_timeouts_) {
-        auto s = sample(now);
-        r_.intervals.push_back(s);
-        if (on_interval) {
-          g.unlock();
-          on_interval(s);
-          g.lock();
-        }
-      }
+    if (done && iv_.empty())
+      break;
+    if (done && !r_.intervals.empty() && now - iv_.start < period / 2) {
+      // A short tail after the last full interval (the drain): fold it
+      // into that interval, so that the series has no spike made of a
+      // handful of answers over a few microseconds.
+      prev_.end = now;
+      prev_.sent += iv_.sent;
+      prev_.ok += iv_.ok;
+      prev_.errors += iv_.errors;
+      prev_.timeouts += iv_.timeouts;
+      prev_.latency.merge(iv_.latency);
+      r_.intervals.back() = prev_.sample(start_);
       break;
     }
-    if (now < next)
+    if (!done && now < next)
       continue;
-    auto s = sample(now);
+    auto s = close_interval(now);
     r_.intervals.push_back(s);
     next += period;
     if (on_interval) {
@@ -358,6 +371,8 @@ run_result engine::run(const interval_callback& on_interval) {
       on_interval(s);
       g.lock();
     }
+    if (done)
+      break;
   }
   g.unlock();
   sender.join();

@@ -173,6 +173,7 @@ TEST(bench_nic, wrong_and_late_answers_are_counted_and_never_latency_samples) {
   cfg.schedule = rate_schedule::constant(200);
   cfg.requests = 100;
   cfg.timeout_ms = 50;
+  cfg.interval_ms = 100;
   const run_result r = run_load(cfg, wl, *sock);
 
   EXPECT_EQ(r.sent, 100u);
@@ -183,6 +184,14 @@ TEST(bench_nic, wrong_and_late_answers_are_counted_and_never_latency_samples) {
   EXPECT_EQ(r.latency.count(), 86u);
   EXPECT_EQ(exit_status(r, false), 0);
   EXPECT_EQ(exit_status(r, true), 1);
+  // The series accounts for every error and timeout, the drain included.
+  std::uint64_t errors = 0, timeouts = 0;
+  for (const auto& s : r.intervals) {
+    errors += s.errors;
+    timeouts += s.timeouts;
+  }
+  EXPECT_EQ(errors, r.errors());
+  EXPECT_EQ(timeouts, r.timeouts);
   ASSERT_FALSE(r.first_errors.empty());
   EXPECT_NE(r.first_errors.front().find("payload differs"), std::string::npos);
 }

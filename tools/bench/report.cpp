@@ -130,7 +130,12 @@ std::string to_text(const nlohmann::json& j) {
       continue;
     }
     const auto& v = j.at(nlohmann::json::json_pointer(rw.ptr));
-    out += fmt::format("  {:<18} {:>14} {}\n", rw.label, cell(v), rw.unit);
+    if (v.is_string())
+      out += fmt::format("  {:<18} {}\n", rw.label, cell(v));
+    else if (*rw.unit)
+      out += fmt::format("  {:<18} {:>14} {}\n", rw.label, cell(v), rw.unit);
+    else
+      out += fmt::format("  {:<18} {:>14}\n", rw.label, cell(v));
   }
   if (!j["workload_counters"].empty()) {
     out += fmt::format("{}\n", j["workload"].get<std::string>());
