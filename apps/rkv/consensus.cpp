@@ -204,9 +204,7 @@ private:
         (void)ctx_->send(s_->memtable, w.data());
       }
     }
-    response r;
-    r.op = kind::configure;
-    (void)ctx_->reply(encode(r));
+    reply_ok(*ctx_, kind::configure);
   }
 
   // -- the log ring -------------------------------------------------------------------

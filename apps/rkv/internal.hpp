@@ -124,6 +124,13 @@ inline void reply_stats(actor_context& ctx, object_id obj) {
   (void)ctx.reply(w.data());
 }
 
+/// Replies OK to the message being handled (a CONFIGURE).
+inline void reply_ok(actor_context& ctx, kind op) {
+  response r;
+  r.op = op;
+  (void)ctx.reply(encode(r));
+}
+
 /// Replies an error response to the message being handled.
 inline void reply_error(actor_context& ctx, kind op, detail why) {
   response r;

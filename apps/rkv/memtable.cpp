@@ -181,9 +181,7 @@ private:
     s.consensus = cons;
     s.sstable = sst;
     s.flush_bytes = bytes;
-    response r;
-    r.op = kind::configure;
-    (void)ctx.reply(encode(r));
+    reply_ok(ctx, kind::configure);
   }
 
   void apply(actor_context& ctx, reader& rd, mt_state& s) {

@@ -208,9 +208,7 @@ private:
     std::copy(dir.begin(), dir.end(), s.dir);
     (void)::mkdir(std::string(dir).c_str(), 0755);
     open_dir(s);
-    response r;
-    r.op = kind::configure;
-    (void)ctx.reply(encode(r));
+    reply_ok(ctx, kind::configure);
   }
 
   // Rebuilds the index from the directory: drops temp files of an
