@@ -163,16 +163,18 @@ TEST(bench_nic, wrong_and_late_answers_are_counted_and_never_latency_samples) {
     if (req.req_id % 10 == 0)
       a.body[0] ^= std::byte{1};
     else if (req.req_id % 7 == 0 && req.req_id <= 30)
-      a.delay = 150ms;
+      a.delay = 400ms;
     return a;
   });
   auto sock = wire_socket::open({loopback(fake.port(), 1)});
   ASSERT_TRUE(sock);
   echo_workload wl(64, 1);
   engine_config cfg;
-  cfg.schedule = rate_schedule::constant(200);
+  // 1 s of sending: the late answers (sent by about 0.3 s, answered 0.4 s
+  // later) arrive while the run still waits for the last requests.
+  cfg.schedule = rate_schedule::constant(100);
   cfg.requests = 100;
-  cfg.timeout_ms = 50;
+  cfg.timeout_ms = 200;
   cfg.interval_ms = 100;
   const run_result r = run_load(cfg, wl, *sock);
 

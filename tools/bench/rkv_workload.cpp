@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <random>
 #include <rkv/rkv.hpp>
 
 namespace ipipe::bench {
@@ -19,10 +20,8 @@ std::string key_name(std::uint32_t k) {
 } // namespace
 
 rkv_workload::rkv_workload(const rkv_params& p)
-    : p_(p), rng_(p.seed ^ 0x726b76ULL),
-      seq_base_(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                               std::chrono::system_clock::now().time_since_epoch())
-                                               .count())) {
+    : p_(p), rng_(p.seed ^ 0x726b76ULL), seq_base_(wall_clock_ns()),
+      client_base_(std::uint64_t{std::random_device{}()} << 24) {
   for (const char* n : {"gets", "puts", "dels", "checked_gets", "unverified_gets", "busy",
                         "not_leader", "client_ids"})
     c_[n] = 0;
@@ -47,7 +46,7 @@ outgoing rkv_workload::next(std::uint64_t token, std::uint64_t) {
   const std::uint64_t pick = rng_.below(p_.get + p_.put + p_.del);
   const auto key = static_cast<std::uint32_t>(rng_.below(p_.keys));
   if (free_.empty()) {
-    clients_.push_back({clients_.size() + 1, seq_base_});
+    clients_.push_back({client_base_ + clients_.size() + 1, seq_base_});
     free_.push_back(clients_.size() - 1);
     ++c_["client_ids"];
   }

@@ -24,7 +24,8 @@ struct rkv_params {
 /// The RKV workload: GET/PUT/DEL over apps/rkv's client protocol to the
 /// consensus actors of the replicas. Every request takes a client id of its
 /// own for its lifetime (ids are reused once free, more are made when all
-/// are busy), so no client id ever has two requests outstanding; seq starts
+/// are busy), so no client id ever has two requests outstanding. Ids carry
+/// 32 random high bits, so concurrent runs do not share them; seq starts
 /// at the wall clock in ns so that a later run's writes are never taken for
 /// duplicates of an earlier run's by the replicas' session tables.
 ///
@@ -70,7 +71,8 @@ private:
   std::deque<std::size_t> free_;
   std::unordered_map<std::uint64_t, pending> pending_;
   std::uint64_t seq_base_;
-  std::size_t leader_ = 0; // where requests go: the last known leader
+  std::uint64_t client_base_; // random high bits: concurrent runs never share an id
+  std::size_t leader_ = 0;    // where requests go: the last known leader
   std::map<std::string, std::uint64_t> c_;
 };
 
