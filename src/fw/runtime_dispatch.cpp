@@ -122,6 +122,9 @@ ipipe_status runtime_dispatch::migrate(std::uint32_t id, ipipe_location to) {
   const bool there = info->state == runtime::actor_state::remote;
   if ((to == IPIPE_LOC_HOST && !here) || (to == IPIPE_LOC_NIC && !there))
     return IPIPE_STS_BUSY;
+  // An operator's placement sticks: the policy must not undo it a few
+  // decision windows later.
+  (void)node_.engine().set_pinned(id, true);
   node_.request_migration(id);
   return IPIPE_STS_OK;
 }

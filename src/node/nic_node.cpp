@@ -71,6 +71,7 @@ expected<void> nic_node::add_host_actor(runtime::actor_id id, std::string_view t
     (void)rt_.destroy_actor(id);
     return r.err();
   }
+  (void)engine_.set_pinned(id, pinned);
   (void)engine_.set_location(id, sched::location::host);
   return {};
 }
@@ -118,6 +119,7 @@ expected<runtime::actor_id> nic_node::create_actor(const runtime::actor_spec& sp
     (void)rt_.destroy_actor(*id);
     return r.err();
   }
+  (void)engine_.set_pinned(*id, pinned); // a re-created id takes the new setting
   (void)engine_.set_location(*id, sched::location::nic);
   return id;
 }

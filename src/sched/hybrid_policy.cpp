@@ -36,6 +36,13 @@ expected<void> hybrid_policy::add_actor(std::uint32_t actor, bool pinned) {
   return {};
 }
 
+expected<void> hybrid_policy::set_pinned(std::uint32_t actor, bool pinned) {
+  if (!valid(actor))
+    return errc::not_found;
+  actors_[actor].pinned = pinned;
+  return {};
+}
+
 expected<void> hybrid_policy::set_group(std::uint32_t actor, group g, std::uint64_t now_ns) {
   if (!valid(actor))
     return errc::not_found;

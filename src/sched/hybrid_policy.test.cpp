@@ -273,6 +273,30 @@ TEST(hybrid_policy, pinned_actors_are_never_pushed) {
   EXPECT_EQ(log.count(decision_kind::push_to_host), 0u);
 }
 
+TEST(hybrid_policy, pinning_later_stops_pushes_and_unpinning_allows_them_again) {
+  policy_config c;
+  tunables t;
+  decision_log log;
+  hybrid_policy p{c, t, log};
+  ASSERT_TRUE(p.add_actor(0));
+  ASSERT_TRUE(p.set_pinned(0, true));
+  int w = 1;
+  for (; w <= 5; ++w) {
+    p.on_arrival(0, 100);
+    p.on_complete(0, 5 * us, 100 * us, w * ms - 1);
+    p.tick(w * ms);
+  }
+  EXPECT_EQ(log.count(decision_kind::push_to_host), 0u);
+  ASSERT_TRUE(p.set_pinned(0, false));
+  for (; w <= 10; ++w) {
+    p.on_arrival(0, 100);
+    p.on_complete(0, 5 * us, 100 * us, w * ms - 1);
+    p.tick(w * ms);
+  }
+  EXPECT_EQ(log.count(decision_kind::push_to_host), 1u);
+  EXPECT_EQ(p.set_pinned(63, true).err().code(), ipipe::errc::not_found);
+}
+
 TEST(hybrid_policy, actor_ids_are_checked) {
   fixture f;
   EXPECT_EQ(f.policy.add_actor(0).err().code(), ipipe::errc::exists);

@@ -131,6 +131,11 @@ expected<void> thread_engine::submit(work_item w) {
   return {};
 }
 
+expected<void> thread_engine::set_pinned(std::uint32_t actor, bool pinned) {
+  std::lock_guard p{policy_mu_};
+  return policy_.set_pinned(actor, pinned);
+}
+
 expected<void> thread_engine::set_location(std::uint32_t actor, location loc) {
   if (loc == location::host && !cfg_.host_forward)
     return error{errc::not_supported, "no host_forward configured"};

@@ -92,6 +92,9 @@ public:
   /// Records where the runtime has placed `actor` (after a migration that
   /// the policy did not order, for example).
   [[nodiscard]] expected<void> set_location(std::uint32_t actor, location loc);
+  /// Pins `actor` where it is (no push or pull decisions for it) or lets
+  /// the policy place it again.
+  [[nodiscard]] expected<void> set_pinned(std::uint32_t actor, bool pinned);
 
   // -- engine events -----------------------------------------------------
 

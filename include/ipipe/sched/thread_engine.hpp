@@ -88,6 +88,8 @@ public:
   /// Queues one item; errc::not_found for an unknown actor, errc::closed
   /// after stop(), errc::not_supported for a host actor without host_forward.
   [[nodiscard]] expected<void> submit(work_item item);
+  /// Pins `actor` where it is, or lets the policy migrate it again.
+  [[nodiscard]] expected<void> set_pinned(std::uint32_t actor, bool pinned);
   /// Records that the runtime moved `actor` (after a push or pull).
   [[nodiscard]] expected<void> set_location(std::uint32_t actor, location loc);
   /// Moves `actor` to group `g` at once (operator override).
