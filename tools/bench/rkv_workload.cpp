@@ -17,6 +17,12 @@ std::string key_name(std::uint32_t k) {
   return fmt::format("k{:06}", k);
 }
 
+std::uint64_t wall_clock_ns() {
+  const auto t = std::chrono::system_clock::now().time_since_epoch();
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t).count());
+}
+
 } // namespace
 
 rkv_workload::rkv_workload(const rkv_params& p)
