@@ -95,9 +95,9 @@ run_result run(rkv_workload& wl, std::vector<target> targets, std::uint64_t n) {
   auto sock = wire_socket::open(std::move(targets));
   EXPECT_TRUE(sock);
   engine_config cfg;
-  cfg.schedule = rate_schedule::constant(4000);
+  cfg.schedule = rate_schedule::constant(2000);
   cfg.requests = n;
-  cfg.timeout_ms = 1000;
+  cfg.timeout_ms = 3000; // generous: a slow machine must not fail a correct store
   cfg.seed = 17;
   return run_load(cfg, wl, *sock);
 }
@@ -121,13 +121,13 @@ TEST(rkv_workload, a_correct_store_gives_no_errors_and_checks_most_gets) {
     return std::optional{store.handle(h, b)};
   });
   rkv_workload wl(params(1));
-  const auto r = run(wl, {at(replica)}, 2000);
-  EXPECT_EQ(r.sent, 2000u);
-  EXPECT_EQ(r.ok, 2000u);
+  const auto r = run(wl, {at(replica)}, 1500);
+  EXPECT_EQ(r.sent, 1500u);
+  EXPECT_EQ(r.ok, 1500u);
   EXPECT_EQ(r.errors(), 0u) << (r.first_errors.empty() ? "" : r.first_errors.front());
   EXPECT_EQ(r.timeouts, 0u);
-  EXPECT_GT(r.extra.at("checked_gets"), 700u);
-  EXPECT_EQ(r.extra.at("gets") + r.extra.at("puts") + r.extra.at("dels"), 2000u);
+  EXPECT_GT(r.extra.at("checked_gets"), 500u);
+  EXPECT_EQ(r.extra.at("gets") + r.extra.at("puts") + r.extra.at("dels"), 1500u);
 }
 
 TEST(rkv_workload, a_store_that_loses_acknowledged_writes_is_caught) {
@@ -136,7 +136,7 @@ TEST(rkv_workload, a_store_that_loses_acknowledged_writes_is_caught) {
     return std::optional{store.handle(h, b)};
   });
   rkv_workload wl(params(1));
-  const auto r = run(wl, {at(replica)}, 2000);
+  const auto r = run(wl, {at(replica)}, 1500);
   EXPECT_GT(r.wrong, 0u);
   ASSERT_FALSE(r.first_errors.empty());
   EXPECT_NE(r.first_errors.front().find("GET"), std::string::npos) << r.first_errors.front();
