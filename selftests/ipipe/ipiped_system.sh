@@ -195,7 +195,8 @@ mem_quota = 1"
 	sleep 0.5
 	[ "$(systemctl is-active ipiped)" = active ]
 	check_err $? "a bad file took ipiped down"
-	journalctl -u ipiped --no-pager | grep -q 'ipiped.conf:21: actor\[2\].location'
+	line=$(grep -n 'location = "disk"' /etc/ipipe/ipiped.conf | cut -d: -f1)
+	journalctl -u ipiped --no-pager | grep -q "ipiped.conf:$line: actor\[2\].location"
 	check_err $? "the error does not name the line and key"
 	write_config ""
 	r=$(probe 2 5)

@@ -294,7 +294,8 @@ void hybrid_policy::migrate_step(std::uint64_t now, std::uint64_t fcfs_mean, std
     double best = -1;
     for (std::uint32_t i = 0; i < actors_.size(); ++i) {
       const auto& a = actors_[i];
-      if (a.present && a.loc == location::host && demand(a) <= room && (best < 0 || demand(a) < best)) {
+      if (a.present && !a.pinned && a.loc == location::host && demand(a) <= room &&
+          (best < 0 || demand(a) < best)) {
         best = demand(a);
         pick = i;
       }

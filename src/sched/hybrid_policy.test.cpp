@@ -297,6 +297,23 @@ TEST(hybrid_policy, pinning_later_stops_pushes_and_unpinning_allows_them_again) 
   EXPECT_EQ(p.set_pinned(63, true).err().code(), ipipe::errc::not_found);
 }
 
+TEST(hybrid_policy, pinned_actors_on_the_host_are_never_pulled) {
+  fixture f;
+  ASSERT_TRUE(f.policy.set_location(2, location::host));
+  ASSERT_TRUE(f.policy.set_location(3, location::host));
+  ASSERT_TRUE(f.policy.set_pinned(3, true));
+  for (int w = 0; w < 40; ++w) {
+    f.policy.on_arrival(2, 100);
+    f.policy.on_arrival(3, 10);
+    f.window(0, 100, 2 * us, 5 * us);
+  }
+  ASSERT_GE(f.log.count(decision_kind::pull_to_nic), 1u);
+  for (const auto& d : f.log.entries())
+    if (d.kind == decision_kind::pull_to_nic)
+      EXPECT_NE(d.actor_id, 3u) << "a pinned actor was pulled";
+  EXPECT_EQ(f.policy.location_of(3), location::host);
+}
+
 TEST(hybrid_policy, actor_ids_are_checked) {
   fixture f;
   EXPECT_EQ(f.policy.add_actor(0).err().code(), ipipe::errc::exists);
