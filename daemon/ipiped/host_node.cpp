@@ -57,6 +57,17 @@ host_node::host_node(std::unique_ptr<host::device> dev, std::string name, const 
   // Workers run the mailboxes; what they answer leaves with the next pump.
   rt_.set_ready_hook([this](runtime::actor_id id) { workers_.post(id); });
   rt_.set_peer_signal([this] { (void)dev_->kick(); });
+  rt_.set_event_sink(this);
+}
+
+void host_node::raise(const ipipe_event& ev) noexcept {
+  // Migrations are what an operator watching the journal wants to see.
+  if (ev.type == IPIPE_EV_ACTOR_MIGRATED)
+    log::info("{}: actor {} {}", name_, ev.actor_id,
+              ev.arg0 == IPIPE_LOC_HOST ? "arrived from the NIC" : "went back to the NIC");
+  else if (ev.type == IPIPE_EV_ACTOR_KILLED)
+    log::warning("{}: actor {} quarantined: its handler overran its budget by {} ns", name_,
+                 ev.actor_id, ev.arg0);
 }
 
 host_node::~host_node() {

@@ -4,6 +4,7 @@
 #include <ipipe/common/unique_fd.hpp>
 #include <ipipe/config/daemon_config.hpp>
 #include <ipipe/host/device.hpp>
+#include <ipipe/runtime/event_sink.hpp>
 #include <ipipe/runtime/runtime.hpp>
 
 #include "worker_pool.hpp"
@@ -41,12 +42,12 @@ struct node_counters {
 /// actors answer back to the NIC, receives migration streams and sends
 /// actors back when the NIC pulls them. It busy-polls while there is
 /// traffic and sleeps in poll() on the device when there is none.
-class host_node {
+class host_node final : private runtime::event_sink {
 public:
   /// Opens `dev` and creates the runtime ring context.
   [[nodiscard]] static expected<std::unique_ptr<host_node>> open(const config::device_config& dev,
                                                                  const node_settings& s);
-  ~host_node();
+  ~host_node() override;
   host_node(const host_node&) = delete;
   host_node& operator=(const host_node&) = delete;
 
@@ -77,6 +78,7 @@ private:
   host_node(std::unique_ptr<host::device> dev, std::string name, const node_settings& s);
   void io_loop();
   void wake_io() noexcept;
+  void raise(const ipipe_event& ev) noexcept override;
 
   std::unique_ptr<host::device> dev_;
   std::string name_;

@@ -3,6 +3,9 @@
 // thresholds. Run by systemd (ipiped.service, Type=notify).
 #include <ipipe/common/unique_fd.hpp>
 #include <ipipe/fw/builtin_actors.hpp>
+#if IPIPE_HAVE_APPS
+#include <apps.hpp>
+#endif
 
 #include <poll.h>
 #include <sys/signalfd.h>

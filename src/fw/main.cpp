@@ -3,6 +3,9 @@
 #include <ipipe/common/sys.hpp>
 #include <ipipe/fw/builtin_actors.hpp>
 #include <ipipe/fw/runtime_dispatch.hpp>
+#if IPIPE_HAVE_APPS
+#include <apps.hpp>
+#endif
 #include <ipipe/common/unique_fd.hpp>
 #include <ipipe/nic/emulator.hpp>
 #include <ipipe/nic/options.hpp>
@@ -113,6 +116,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<ipipe::fw::runtime_dispatch> rt;
   if (dispatch == "runtime") {
     ipipe::fw::register_builtin_actors();
+#if IPIPE_HAVE_APPS
+    ipipe::apps::register_all();
+#endif
     ipipe::node::node_config nc;
     nc.engine.policy.cores = cores;
     nc.engine.policy.max_actors = cfg.fw.max_actors + 1;
