@@ -252,6 +252,20 @@ void hybrid_policy::close_window(std::uint64_t end_ns) {
   resize(end_ns, true);
 }
 
+// An actor that keeps coming back and being pushed out again costs two
+// migrations per round and its latency suffers each time: every quick
+// re-push doubles how long it stays on the host.
+void hybrid_policy::hold_on_host(actor_state& a, std::uint64_t now) {
+  if (cfg_.hold_windows == 0)
+    return;
+  const bool reflap =
+    a.pulled_at != no_time && now - a.pulled_at < std::uint64_t{cfg_.reflap_windows} * cfg_.window_ns;
+  a.hold_windows = reflap && a.hold_windows != 0
+                     ? std::min(a.hold_windows * 2, cfg_.max_hold_windows)
+                     : cfg_.hold_windows;
+  a.hold_until = now + std::uint64_t{a.hold_windows} * cfg_.window_ns;
+}
+
 void hybrid_policy::migrate_step(std::uint64_t now, std::uint64_t fcfs_mean, std::uint64_t drr_delay) {
   const std::uint64_t mean_thresh = tun_.mean_thresh_ns();
   const bool over = fcfs_mean > mean_thresh || drr_delay > cfg_.drr_delay_thresh_ns;
@@ -276,6 +290,7 @@ void hybrid_policy::migrate_step(std::uint64_t now, std::uint64_t fcfs_mean, std
     if (best < 0)
       return;
     actors_[pick].loc = location::host;
+    hold_on_host(actors_[pick], now);
     over_streak_ = 0;
     migrate_after_ = now + cfg_.cooldown_windows * cfg_.window_ns;
     emit(decision_kind::push_to_host, pick, fcfs_mean, now);
@@ -294,8 +309,8 @@ void hybrid_policy::migrate_step(std::uint64_t now, std::uint64_t fcfs_mean, std
     double best = -1;
     for (std::uint32_t i = 0; i < actors_.size(); ++i) {
       const auto& a = actors_[i];
-      if (a.present && !a.pinned && a.loc == location::host && demand(a) <= room &&
-          (best < 0 || demand(a) < best)) {
+      if (a.present && !a.pinned && a.loc == location::host && now >= a.hold_until &&
+          demand(a) <= room && (best < 0 || demand(a) < best)) {
         best = demand(a);
         pick = i;
       }
@@ -303,6 +318,7 @@ void hybrid_policy::migrate_step(std::uint64_t now, std::uint64_t fcfs_mean, std
     if (best < 0)
       return;
     actors_[pick].loc = location::nic;
+    actors_[pick].pulled_at = now;
     under_streak_ = 0;
     migrate_after_ = now + cfg_.cooldown_windows * cfg_.window_ns;
     emit(decision_kind::pull_to_nic, pick, fcfs_mean, now);

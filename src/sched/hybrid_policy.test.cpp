@@ -314,6 +314,45 @@ TEST(hybrid_policy, pinned_actors_on_the_host_are_never_pulled) {
   EXPECT_EQ(f.policy.location_of(3), location::host);
 }
 
+namespace {
+// Overloaded while actor 0 is on the NIC, idle while it is away; returns
+// the times of its pushes over 400 windows.
+std::vector<std::uint64_t> flapping_trace(const policy_config& c) {
+  tunables t;
+  decision_log log;
+  hybrid_policy p{c, t, log};
+  EXPECT_TRUE(p.add_actor(0));
+  std::vector<std::uint64_t> pushes;
+  for (int w = 1; w <= 400; ++w) {
+    const std::uint64_t now = static_cast<std::uint64_t>(w) * ms;
+    p.on_arrival(0, 100);
+    if (p.location_of(0) == location::nic)
+      p.on_complete(0, 5 * us, 100 * us, now - 1);
+    const auto before = log.count(decision_kind::push_to_host);
+    p.tick(now);
+    if (log.count(decision_kind::push_to_host) != before)
+      pushes.push_back(now);
+  }
+  return pushes;
+}
+} // namespace
+
+TEST(hybrid_policy, without_the_hold_the_same_trace_flaps) {
+  policy_config c;
+  c.hold_windows = 0;
+  EXPECT_GT(flapping_trace(c).size(), 20u);
+}
+
+TEST(hybrid_policy, an_actor_pushed_again_soon_after_a_pull_stays_on_the_host_longer) {
+  const auto pushes = flapping_trace(policy_config{});
+  ASSERT_GE(pushes.size(), 3u);
+  // Each stay on the host is at least twice the one before.
+  for (std::size_t i = 2; i < pushes.size(); ++i)
+    EXPECT_GE(pushes[i] - pushes[i - 1], 2 * (pushes[i - 1] - pushes[i - 2]) - 10 * ms)
+      << "push " << i;
+  EXPECT_LE(pushes.size(), 6u) << "flapping: " << pushes.size() << " pushes in 400 windows";
+}
+
 TEST(hybrid_policy, actor_ids_are_checked) {
   fixture f;
   EXPECT_EQ(f.policy.add_actor(0).err().code(), ipipe::errc::exists);

@@ -43,6 +43,14 @@ struct policy_config {
   std::uint32_t fcfs_util_permille = 750;
   /// NIC demand (in cores) after a pull must stay below cores times this.
   std::uint32_t pull_util_permille = 800;
+  /// Anti-flapping: an actor pushed again within `reflap_windows` of being
+  /// pulled stays on the host for twice as long as the last time, starting
+  /// from `hold_windows` and up to `max_hold_windows`; 0 turns it off.
+  std::uint32_t hold_windows = 20;
+  /// See hold_windows.
+  std::uint32_t reflap_windows = 100;
+  /// See hold_windows.
+  std::uint32_t max_hold_windows = 2000;
   /// DRR drain-time estimate above which the NIC also counts as overloaded.
   std::uint64_t drr_delay_thresh_ns = 1'000'000;
   /// False disables downgrade and upgrade (group membership fixed).
@@ -169,6 +177,9 @@ private:
     std::uint32_t cheap_run = 0; // consecutive counted samples below (1 - alpha) * Tail_thresh
     std::uint64_t run_since = 0; // oldest arrival among them
     std::uint64_t upgraded_since = no_time;
+    std::uint64_t pulled_at = no_time;  // last pull decision
+    std::uint64_t hold_until = 0;       // no pull before this
+    std::uint32_t hold_windows = 0;     // the hold given at the last push
   };
 
   // CPU demand in cores: arrival rate times current mean cost. The rate is
@@ -179,6 +190,7 @@ private:
     return r * static_cast<double>(a.stats.mean_ns());
   }
   void check_growth(std::uint64_t now);
+  void hold_on_host(actor_state& a, std::uint64_t now);
   double partial_demand(std::uint64_t now);
   bool any_fcfs_demand() const noexcept;
   bool change_point(const actor_state& a) const noexcept;
