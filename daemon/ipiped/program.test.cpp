@@ -137,7 +137,9 @@ struct nic_process {
 std::string config_for(const std::string& socket, const std::string& extra = {}) {
   return "[daemon]\nworkers = 1\nbusy_poll_us = 0\n[[device]]\nsocket = \"" + socket +
          "\"\n[params]\ntail_thresh_ns = 60000\n[[actor]]\ntype = \"echo\"\nmem_quota = "
-         "\"64K\"\n[[actor]]\ntype = \"echo\"\nlocation = \"host\"\nmem_quota = \"64K\"\n" +
+         "\"64K\"\n[[actor]]\ntype = \"echo\"\nlocation = \"host\"\nmem_quota = \"64K\"\n"
+         // the NIC's policy would pull it to the idle NIC at once
+         "pinned = true\n" +
          extra;
 }
 
@@ -151,7 +153,7 @@ TEST(ipiped_program, check_accepts_a_good_file_and_names_the_line_of_a_bad_one) 
                                                     "location = \"disk\"\nmem_quota = 1\n"));
   EXPECT_EQ(wait_exit(spawn(IPIPED_BINARY, {"--check", "--config", conf}, err)), 1);
   const std::string text = slurp(err);
-  EXPECT_NE(text.find(":17: actor[2].location"), std::string::npos) << text;
+  EXPECT_NE(text.find(":18: actor[2].location"), std::string::npos) << text;
   EXPECT_NE(text.find("location"), std::string::npos) << text;
   EXPECT_EQ(text.rfind("<3>", 0), 0u) << "an error, at error priority: " << text;
   ::unlink(conf.c_str());

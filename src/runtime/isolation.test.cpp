@@ -178,6 +178,14 @@ TEST(isolation, a_runaway_handler_does_not_starve_other_actors) {
     stuck_done = true;
   });
   std::uint64_t served = 0;
+  // The runaway handler is running and nothing can stop it yet (no
+  // watchdog): the good actor is served all the same. On a loaded machine
+  // the watchdog below may otherwise stop the runaway before this thread
+  // ever gets to run.
+  while (!stall_entered)
+    std::this_thread::yield();
+  (void)rt.execute(good, request(good, 100 + served, served + 1));
+  ++served;
   {
     watchdog wd{rt, std::chrono::microseconds(500)};
     // Serve the good actor until the runaway one has been stopped.

@@ -248,12 +248,14 @@ TEST(migration, requests_queued_or_arriving_during_a_migration_run_once_in_order
 
 TEST(migration, a_receiver_without_memory_refuses_and_the_sender_resumes_the_actor_in_order) {
   pair_fixture f;
-  runtime small_host{{.side = IPIPE_LOC_HOST, .mem_limit = 64 << 10}};
+  // Budgets far beyond any handler on a loaded machine, as in pair_fixture.
+  runtime small_host{
+    {.side = IPIPE_LOC_HOST, .mem_limit = 64 << 10, .default_budget_ns = 60'000'000'000}};
   // Rewire: the fixture's host is replaced by one that cannot hold 1 MiB.
   auto rings = peer_rings::create(*msg_ring_geometry::make(8, 8224),
                                   *msg_ring_geometry::make(8, 16384))
                  .value();
-  runtime nic{{.side = IPIPE_LOC_NIC}};
+  runtime nic{{.side = IPIPE_LOC_NIC, .default_budget_ns = 60'000'000'000}};
   ASSERT_TRUE(nic.attach_peer(rings.nic_end()));
   ASSERT_TRUE(small_host.attach_peer(rings.host_end()));
   nic.set_client_sink(f.replies.sink());
