@@ -796,6 +796,40 @@ TEST(registrations_are_released_on_close)
 	close(fd);
 }
 
+TEST(persistent_actors_outlive_their_file)
+{
+	struct ipipe_actor_reg reg = {
+		.size = sizeof(reg), .flags = IPIPE_ACTOR_F_PERSIST, .actor_id = 200,
+		.location = IPIPE_LOC_NIC, .mem_quota = 1 << 20,
+	};
+	struct rings rg;
+	int fd;
+
+	fd = open(IPIPE_DEV, O_RDWR);
+	if (fd < 0 && errno == ENOENT)
+		SKIP(return, "no " IPIPE_DEV);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, rings_map(fd, &rg));
+	strcpy(reg.type, "echo");
+	ASSERT_EQ(0, ioctl(fd, IPIPE_IOC_ACTOR_REGISTER, &reg));
+	rings_unmap(&rg);
+	close(fd);
+
+	/* still there for the next file, which may act on it */
+	fd = open(IPIPE_DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, rings_map(fd, &rg));
+	EXPECT_EQ(-EEXIST, actor_register(fd, "echo", 200, IPIPE_LOC_NIC));
+	EXPECT_EQ(0, actor_cmd(fd, IPIPE_IOC_ACTOR_UNREGISTER, 200, 0));
+	EXPECT_EQ(-ENOENT, actor_cmd(fd, IPIPE_IOC_ACTOR_UNREGISTER, 200, 0));
+	/* an unknown flag is refused */
+	reg.flags = 1U << 7;
+	EXPECT_EQ(-1, ioctl(fd, IPIPE_IOC_ACTOR_REGISTER, &reg));
+	EXPECT_EQ(EINVAL, errno);
+	rings_unmap(&rg);
+	close(fd);
+}
+
 /* ---- sysfs and netlink ---------------------------------------------- */
 
 static char ipipe_sysfs_dir[320];
