@@ -4,9 +4,6 @@
 
 #include <ipipe/fw/builtin_actors.hpp>
 #include <ipipe/fw/runtime_dispatch.hpp>
-#include <ipipe/runtime/actor.hpp>
-#include <ipipe/runtime/actor_context.hpp>
-#include <ipipe/runtime/actor_registry.hpp>
 
 #include "../../src/fw/test_wire_client.hpp"
 #include "../../src/nic/test_nic.hpp"
@@ -17,34 +14,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Counts its requests in a DMO, so state lost in a move shows.
-class counter_actor final : public runtime::actor {
-public:
-  expected<void> init(runtime::actor_context& ctx) override {
-    auto o = ctx.dmo_malloc(sizeof(std::uint64_t));
-    if (!o)
-      return o.err();
-    return {};
-  }
-  void handle(runtime::actor_context& ctx, const runtime::message& msg) override {
-    if (msg.type() != IPIPE_MSG_REQUEST)
-      return;
-    const runtime::object_id o = ctx.objects().front();
-    const std::uint64_t n = *ctx.load<std::uint64_t>(o) + 1;
-    (void)ctx.store(o, 0, n);
-    (void)ctx.reply(runtime::as_bytes_of(n));
-  }
-};
-
-void register_types() {
-  fw::register_builtin_actors();
-  static const bool done = [] {
-    return runtime::actor_registry::add("d_counter",
-                                        [] { return std::make_unique<counter_actor>(); })
-        .has_value();
-  }();
-  (void)done;
-}
+// The built-in "counter" counts its requests in a DMO, so state lost in a
+// move shows.
+void register_types() { fw::register_builtin_actors(); }
 
 node::node_config node_cfg() {
   register_types();
@@ -100,8 +72,8 @@ struct node_fixture {
 TEST(host_node, configured_actors_start_where_the_file_says_and_answer) {
   node_fixture f;
   ASSERT_TRUE(f.node);
-  ASSERT_TRUE(f.node->register_actors({actor("d_counter", config::actor_location::nic, 3),
-                                       actor("d_counter", config::actor_location::host, 7)}));
+  ASSERT_TRUE(f.node->register_actors({actor("counter", config::actor_location::nic, 3),
+                                       actor("counter", config::actor_location::host, 7)}));
   f.node->start();
   fw::testing::wire_client c{f.nic.emu().wire_port_number()};
   for (std::uint64_t i = 1; i <= 20; ++i) {
@@ -118,9 +90,9 @@ TEST(host_node, an_actor_with_an_id_outlives_the_daemon_and_is_adopted_by_the_ne
   config::device_config d;
   d.kind = config::device_kind::direct;
   d.path = nic.socket();
-  auto with_id = actor("d_counter", config::actor_location::nic, 4);
+  auto with_id = actor("counter", config::actor_location::nic, 4);
   with_id.id = 9;
-  auto without = actor("d_counter", config::actor_location::nic, 8);
+  auto without = actor("counter", config::actor_location::nic, 8);
   fw::testing::wire_client c{nic.emu().wire_port_number()};
   {
     auto n = daemon::host_node::open(d, {.workers = 1});
@@ -166,7 +138,7 @@ TEST(host_node, thresholds_reach_the_firmware) {
 TEST(host_node, actors_pushed_to_the_host_run_there_and_go_home_on_stop) {
   node_fixture f;
   ASSERT_TRUE(f.node);
-  ASSERT_TRUE(f.node->register_actors({actor("d_counter", config::actor_location::nic, 1)}));
+  ASSERT_TRUE(f.node->register_actors({actor("counter", config::actor_location::nic, 1)}));
   f.node->start();
   fw::testing::wire_client c{f.nic.emu().wire_port_number()};
   std::uint64_t n = 0;

@@ -11,9 +11,6 @@
 #include <ipipe/host/device.hpp>
 #include <ipipe/nic/ring_table.hpp>
 #include <ipipe/nic/wire.hpp>
-#include <ipipe/runtime/actor.hpp>
-#include <ipipe/runtime/actor_context.hpp>
-#include <ipipe/runtime/actor_registry.hpp>
 #include <ipipe/runtime/runtime.hpp>
 
 #include <arpa/inet.h>
@@ -31,35 +28,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Counts its requests in a DMO: a lost or duplicated state shows up as a
-// wrong count.
-class tally_actor final : public runtime::actor {
-public:
-  expected<void> init(runtime::actor_context& ctx) override {
-    auto o = ctx.dmo_malloc(sizeof(std::uint64_t));
-    if (!o)
-      return o.err();
-    return {};
-  }
-  void handle(runtime::actor_context& ctx, const runtime::message& msg) override {
-    if (msg.type() != IPIPE_MSG_REQUEST)
-      return;
-    const runtime::object_id o = ctx.objects().front();
-    const std::uint64_t n = *ctx.load<std::uint64_t>(o) + 1;
-    (void)ctx.store(o, 0, n);
-    (void)ctx.reply(runtime::as_bytes_of(n));
-  }
-};
-
-void register_types() {
-  fw::register_builtin_actors();
-  static const bool done = [] {
-    return runtime::actor_registry::add("fw_t_tally",
-                                        [] { return std::make_unique<tally_actor>(); })
-      .has_value();
-  }();
-  (void)done;
-}
+// The built-in "counter" counts its requests in a DMO: a lost or duplicated
+// state shows up as a wrong count.
+void register_types() { fw::register_builtin_actors(); }
 
 // The NIC with the runtime, and a host runtime on a thread of its own.
 struct fw_fixture {
@@ -134,7 +105,7 @@ struct fw_fixture {
 TEST(fw_runtime, wire_requests_reach_stateful_nic_actors) {
   fw_fixture f;
   ASSERT_TRUE(f.dev->setup_rings(0, 0, 0, 0));
-  auto id = f.dev->register_actor("fw_t_tally", 0, IPIPE_LOC_NIC, 1 << 16);
+  auto id = f.dev->register_actor("counter", 0, IPIPE_LOC_NIC, 1 << 16);
   ASSERT_TRUE(id) << id.err().message();
   fw::testing::wire_client c{f.nic.emu().wire_port_number()};
   for (std::uint64_t i = 1; i <= 50; ++i)
@@ -150,7 +121,7 @@ TEST(fw_runtime, wire_requests_reach_stateful_nic_actors) {
 TEST(fw_runtime, an_actor_moves_to_the_host_runtime_with_its_state_and_back) {
   fw_fixture f;
   f.start_host();
-  auto id = f.dev->register_actor("fw_t_tally", 0, IPIPE_LOC_NIC, 1 << 16);
+  auto id = f.dev->register_actor("counter", 0, IPIPE_LOC_NIC, 1 << 16);
   ASSERT_TRUE(id);
   fw::testing::wire_client c{f.nic.emu().wire_port_number()};
   std::uint64_t req = 0;
@@ -176,7 +147,7 @@ TEST(fw_runtime, an_actor_moves_to_the_host_runtime_with_its_state_and_back) {
 TEST(fw_runtime, migrating_without_a_host_runtime_is_refused) {
   fw_fixture f;
   ASSERT_TRUE(f.dev->setup_rings(0, 0, 0, 0));
-  auto id = f.dev->register_actor("fw_t_tally", 0, IPIPE_LOC_NIC, 1 << 16);
+  auto id = f.dev->register_actor("counter", 0, IPIPE_LOC_NIC, 1 << 16);
   ASSERT_TRUE(id);
   EXPECT_EQ(f.dev->migrate(*id, IPIPE_LOC_HOST).err().code(), errc::not_found);
   EXPECT_TRUE(f.wait_location(*id, IPIPE_LOC_NIC)) << "no migrating mark left behind";
@@ -185,7 +156,7 @@ TEST(fw_runtime, migrating_without_a_host_runtime_is_refused) {
 TEST(fw_runtime, migrating_twice_or_to_where_it_is_is_refused) {
   fw_fixture f;
   f.start_host();
-  auto id = f.dev->register_actor("fw_t_tally", 0, IPIPE_LOC_NIC, 1 << 16);
+  auto id = f.dev->register_actor("counter", 0, IPIPE_LOC_NIC, 1 << 16);
   ASSERT_TRUE(id);
   EXPECT_EQ(f.dev->migrate(*id, IPIPE_LOC_NIC).err().code(), errc::busy) << "already there";
   ASSERT_TRUE(f.dev->migrate(*id, IPIPE_LOC_HOST));
@@ -238,9 +209,9 @@ TEST(fw_runtime, one_runtime_context_per_nic_and_all_its_rings_agree) {
 TEST(fw_runtime, host_actors_answer_through_the_nic_and_fail_cleanly_when_it_goes) {
   fw_fixture f;
   f.start_host();
-  auto id = f.dev->register_actor("fw_t_tally", 0, IPIPE_LOC_HOST, 1 << 16);
+  auto id = f.dev->register_actor("counter", 0, IPIPE_LOC_HOST, 1 << 16);
   ASSERT_TRUE(id);
-  ASSERT_TRUE(f.host.create_actor({.type = "fw_t_tally", .id = *id}));
+  ASSERT_TRUE(f.host.create_actor({.type = "counter", .id = *id}));
   fw::testing::wire_client c{f.nic.emu().wire_port_number()};
   for (std::uint64_t i = 1; i <= 10; ++i)
     ASSERT_EQ(c.tally(*id, i), i);

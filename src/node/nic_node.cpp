@@ -175,14 +175,14 @@ void nic_node::stray(runtime::actor_id id) {
 }
 
 std::size_t nic_node::run_strays() {
-  std::deque<runtime::actor_id> todo;
+  std::deque<runtime::actor_id> batch;
   {
     std::lock_guard l{mu_};
-    todo.swap(strays_);
+    batch.swap(strays_);
   }
-  for (auto id : todo)
+  for (auto id : batch)
     (void)rt_.run_next(id);
-  return todo.size();
+  return batch.size();
 }
 
 // -- decisions (called with the engine's policy lock held) ---------------------------
@@ -228,13 +228,13 @@ void nic_node::on_decision(const sched::decision& d) {
 // -- management ------------------------------------------------------------------------
 
 std::size_t nic_node::start_migrations() {
-  std::vector<runtime::actor_id> todo;
+  std::vector<runtime::actor_id> batch;
   {
     std::lock_guard l{mu_};
-    todo.swap(requested_);
-    starting_ = todo.size(); // keeps migrations_settled() false meanwhile
+    batch.swap(requested_);
+    starting_ = batch.size(); // keeps migrations_settled() false meanwhile
   }
-  for (auto id : todo) {
+  for (auto id : batch) {
     scope_exit started{[this] {
       std::lock_guard l{mu_};
       --starting_;
@@ -266,7 +266,7 @@ std::size_t nic_node::start_migrations() {
     std::lock_guard l{mu_};
     moving_.push_back(moving{id, push, monotonic_ns()});
   }
-  return todo.size();
+  return batch.size();
 }
 
 std::size_t nic_node::finish_migrations() {
