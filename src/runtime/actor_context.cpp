@@ -100,23 +100,47 @@ expected<void> actor_context::send_remote(std::uint32_t endpoint, actor_id dst,
   return {};
 }
 
-expected<void> actor_context::reply(std::span<const std::byte> payload) {
+ipipe_location actor_context::side() const noexcept { return rt_.side(); }
+
+expected<void> actor_context::answerable() const {
   if (e_.stop)
     return error{errc::budget_exceeded, "actor stopped by the watchdog"};
   if (current_ == nullptr)
     return error{errc::invalid_argument, "no message to reply to"};
   if (current_->hdr.type == IPIPE_MSG_REPLY || current_->hdr.type == IPIPE_MSG_ERROR)
     return error{errc::invalid_argument, "replies are not answered"};
-  if (payload.size() > IPIPE_MSG_MAX_PAYLOAD)
-    return error{errc::bad_length, "payload larger than IPIPE_MSG_MAX_PAYLOAD"};
   if (replied_)
     return error{errc::exists, "already replied"};
+  return {};
+}
+
+expected<void> actor_context::reply(std::span<const std::byte> payload) {
+  if (auto a = answerable(); !a)
+    return a;
+  if (payload.size() > IPIPE_MSG_MAX_PAYLOAD)
+    return error{errc::bad_length, "payload larger than IPIPE_MSG_MAX_PAYLOAD"};
   replied_ = true;
-  if ((current_->hdr.flags & IPIPE_MSG_F_NO_REPLY) != 0)
+  return reply_to(reply_token{current_->hdr}, payload);
+}
+
+expected<reply_token> actor_context::defer_reply() {
+  if (auto a = answerable(); !a)
+    return a.err();
+  replied_ = true;
+  return reply_token{current_->hdr};
+}
+
+expected<void> actor_context::reply_to(const reply_token& to, std::span<const std::byte> payload) {
+  if (e_.stop)
+    return error{errc::budget_exceeded, "actor stopped by the watchdog"};
+  if (to.to.type == IPIPE_MSG_REPLY || to.to.type == IPIPE_MSG_ERROR)
+    return error{errc::invalid_argument, "not a saved request"};
+  if (payload.size() > IPIPE_MSG_MAX_PAYLOAD)
+    return error{errc::bad_length, "payload larger than IPIPE_MSG_MAX_PAYLOAD"};
+  if ((to.to.flags & IPIPE_MSG_F_NO_REPLY) != 0)
     return {};
-  message m = message::make(IPIPE_MSG_REPLY, current_->hdr.src_actor, e_.id,
-                            current_->hdr.req_id, payload);
-  m.hdr.client = current_->hdr.client; // the wire stack needs the endpoint back
+  message m = message::make(IPIPE_MSG_REPLY, to.to.src_actor, e_.id, to.to.req_id, payload);
+  m.hdr.client = to.to.client; // the wire stack needs the endpoint back
   // A request that came in from another node (an actor there, not a
   // client) is answered there, not to the local actor of the same id.
   if (m.hdr.client != 0 && m.hdr.dst_actor != 0)

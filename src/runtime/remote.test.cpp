@@ -192,5 +192,74 @@ TEST(ticks, a_message_from_a_client_is_never_a_tick) {
   EXPECT_FALSE(is_tick(message::make(IPIPE_MSG_REQUEST, 4, 4, 0, {}, IPIPE_MSG_F_NO_REPLY)));
 }
 
+// Holds requests ('h') and answers all of them when released ('r'). The
+// saved answers live in a DMO, as an actor that may migrate keeps them.
+class deferring_actor final : public actor {
+public:
+  expected<void> init(actor_context& ctx) override {
+    auto o = ctx.dmo_malloc(sizeof(std::uint32_t) + 8 * sizeof(reply_token));
+    if (!o)
+      return o.err();
+    return {};
+  }
+  void handle(actor_context& ctx, const message& msg) override {
+    const object_id o = ctx.objects().front();
+    auto n = ctx.load<std::uint32_t>(o);
+    if (!n || msg.payload.size() != 1)
+      return;
+    const std::uint64_t slot0 = sizeof(std::uint32_t);
+    if (msg.payload[0] == std::byte{'h'}) {
+      auto t = ctx.defer_reply();
+      if (!t || *n == 8)
+        return;
+      (void)ctx.store(o, slot0 + *n * sizeof(reply_token), *t);
+      (void)ctx.store(o, 0, *n + 1);
+      (void)ctx.reply({}); // deferred: this second answer must be refused
+      return;
+    }
+    const std::byte side{static_cast<unsigned char>(ctx.side())};
+    for (std::uint32_t i = 0; i < *n; ++i) {
+      auto t = ctx.load<reply_token>(o, slot0 + i * sizeof(reply_token));
+      (void)ctx.reply_to(*t, std::span<const std::byte>{&side, 1});
+    }
+    (void)ctx.store(o, 0, std::uint32_t{0});
+    (void)ctx.reply({});
+  }
+};
+
+TEST(deferred_reply, answers_later_from_another_handler_keeping_the_sender) {
+  static const bool done = [] {
+    (void)actor_registry::add("t_deferring", [] { return std::make_unique<deferring_actor>(); });
+    return true;
+  }();
+  (void)done;
+  runtime rt({.side = IPIPE_LOC_HOST});
+  reply_log out;
+  rt.set_client_sink(out.sink());
+  auto id = *rt.create_actor({.type = "t_deferring"});
+  const std::byte hold[] = {std::byte{'h'}};
+  const std::byte release[] = {std::byte{'r'}};
+  auto from_wire = message::make(IPIPE_MSG_REQUEST, id, 0, 11, hold);
+  from_wire.hdr.client = 300;
+  rt.submit(std::move(from_wire));
+  rt.submit(message::make(IPIPE_MSG_REQUEST, id, 0, 12, hold));
+  rt.submit(message::make(IPIPE_MSG_REQUEST, id, 0, 13, hold, IPIPE_MSG_F_NO_REPLY));
+  rt.run_until_idle();
+  EXPECT_EQ(out.size(), 0u) << "held requests are not answered, not even with an error";
+  rt.submit(message::make(IPIPE_MSG_REQUEST, id, 0, 14, release));
+  rt.run_until_idle();
+  auto got = out.take();
+  ASSERT_EQ(got.size(), 3u) << "two held answers (one wanted none) and the release's";
+  EXPECT_EQ(got[0].hdr.req_id, 11u);
+  EXPECT_EQ(got[0].hdr.client, 300u);
+  EXPECT_EQ(got[0].hdr.type, IPIPE_MSG_REPLY);
+  EXPECT_EQ(got[0].hdr.src_actor, id);
+  ASSERT_EQ(got[0].payload.size(), 1u);
+  EXPECT_EQ(got[0].payload[0], std::byte{IPIPE_LOC_HOST}) << "side() is the runtime's";
+  EXPECT_EQ(got[1].hdr.req_id, 12u);
+  EXPECT_EQ(got[1].hdr.client, 0u);
+  EXPECT_EQ(got[2].hdr.req_id, 14u);
+}
+
 } // namespace
 } // namespace ipipe::runtime

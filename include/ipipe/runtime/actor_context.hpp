@@ -13,6 +13,15 @@
 
 namespace ipipe::runtime {
 
+/// Where the answer to a request goes, saved to answer it later: after a
+/// consensus round commits a write, after a two-phase commit's votes are
+/// in. Trivially copyable, so an actor may keep it in a DMO and the answer
+/// survives a migration.
+struct reply_token {
+  ipipe_msg_hdr to{}; ///< the request's header (its source, client, req_id)
+};
+static_assert(std::is_trivially_copyable_v<reply_token>);
+
 class runtime;
 namespace internal {
 struct actor_entry;
@@ -36,8 +45,11 @@ public:
   [[nodiscard]] const message* current() const noexcept { return current_; }
   /// Returns true once the watchdog stopped this actor: return quickly.
   [[nodiscard]] bool stop_requested() const noexcept;
-  /// Returns true once reply() answered the current message.
+  /// Returns true once reply() answered the current message, or
+  /// defer_reply() took the answer over.
   [[nodiscard]] bool replied() const noexcept { return replied_; }
+  /// Returns the side this actor runs on now (IPIPE_LOC_NIC or _HOST).
+  [[nodiscard]] ipipe_location side() const noexcept;
 
   // -- DMOs -----------------------------------------------------------------
 
@@ -96,9 +108,16 @@ public:
   /// Replies to the message being handled (IPIPE_MSG_REPLY, same req_id),
   /// unless it asked for none (IPIPE_MSG_F_NO_REPLY).
   [[nodiscard]] expected<void> reply(std::span<const std::byte> payload);
+  /// Takes over answering the message being handled: the runtime will not
+  /// answer it (not even with an error if the handler fails), and the
+  /// actor answers later with reply_to(), from any later handler.
+  [[nodiscard]] expected<reply_token> defer_reply();
+  /// Answers a request whose answer was deferred, as reply() would have.
+  [[nodiscard]] expected<void> reply_to(const reply_token& to, std::span<const std::byte> payload);
 
 private:
   [[nodiscard]] expected<void> usable() const;
+  [[nodiscard]] expected<void> answerable() const;
 
   runtime& rt_;
   internal::actor_entry& e_;
