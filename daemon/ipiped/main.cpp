@@ -25,6 +25,9 @@ namespace {
 // Every actor type a NIC may push here must exist here too.
 void register_actor_types() {
   fw::register_builtin_actors();
+#if IPIPE_HAVE_APPS
+  apps::register_all();
+#endif
 }
 
 int run(daemon::ipiped& d) {
