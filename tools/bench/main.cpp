@@ -52,6 +52,9 @@ int main(int argc, char** argv) {
   }
 
   std::unique_ptr<workload> wl;
+#ifdef IPIPE_BENCH_RKV
+  rkv_workload* rkv = nullptr; // for --history
+#endif
   if (o.workload == "echo") {
     wl = std::make_unique<echo_workload>(o.size, p->targets.size());
   } else {
@@ -65,7 +68,11 @@ int main(int argc, char** argv) {
     rp.targets = p->targets.size();
     rp.replica_of = p->replica_of;
     rp.seed = o.seed;
-    wl = std::make_unique<rkv_workload>(rp);
+    auto w = std::make_unique<rkv_workload>(rp);
+    rkv = w.get();
+    if (!o.history.empty())
+      rkv->record_history();
+    wl = std::move(w);
 #endif
   }
 
@@ -96,5 +103,13 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+#ifdef IPIPE_BENCH_RKV
+  if (rkv && !o.history.empty()) {
+    if (auto w = rkv->write_history(o.history); !w) {
+      fmt::print(stderr, "ipipe-bench: {}\n", w.err().message());
+      return 1;
+    }
+  }
+#endif
   return exit_status(r, o.fail_on_error);
 }

@@ -132,6 +132,9 @@ void add_options(CLI::App& app, options& o) {
       ->check(quiet(CLI::Range(1u, 1000u)));
   app.add_flag("-j,--json", o.json, "print the summary as one JSON object");
   app.add_option("--csv", o.csv, "write the per-interval series to FILE")->type_name("FILE");
+  app.add_option("--history", o.history,
+                 "rkv: write every operation (key, value, invoke and answer times) to FILE")
+      ->type_name("FILE");
   app.add_flag("--fail-on-error", o.fail_on_error, "exit 1 if any answer was wrong or an error");
 }
 

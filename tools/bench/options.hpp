@@ -30,6 +30,7 @@ struct options {
   unsigned max_attempts = 8;
   bool json = false;
   std::string csv;
+  std::string history; ///< rkv: write the history of operations here
   bool fail_on_error = false;
 };
 

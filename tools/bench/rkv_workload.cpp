@@ -1,9 +1,13 @@
 #include "rkv_workload.hpp"
 
+#include <ipipe/common/clock.hpp>
+
 #include <fmt/core.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <rkv/rkv.hpp>
 
@@ -83,6 +87,7 @@ outgoing rkv_workload::next(std::uint64_t token, std::uint64_t) {
     ++c_["dels"];
   }
   q.op = static_cast<std::uint8_t>(r.op);
+  q.invoke_ns = monotonic_ns();
   pending_.emplace(token, std::move(q));
   return {rkv::encode(r), leader_};
 }
@@ -107,6 +112,7 @@ verdict rkv_workload::on_answer(std::uint64_t token, const ipipe_msg_hdr& hdr,
   }
   if (it->second.write && v.what != verdict::kind::ok)
     checker_.end_write(it->second.write, rkv_checker::outcome::unknown);
+  record(it->second, v.what == verdict::kind::ok);
   release(token);
   return v;
 }
@@ -164,6 +170,7 @@ verdict rkv_workload::judge(pending& p, const ipipe_msg_hdr& hdr, std::span<cons
     break;
   }
   std::uint64_t id = 0;
+  p.answered = true;
   if (found) {
     std::uint32_t key = 0;
     if (r->value.size() == p_.value_size && r->value.size() >= 12) {
@@ -171,7 +178,10 @@ verdict rkv_workload::judge(pending& p, const ipipe_msg_hdr& hdr, std::span<cons
       std::memcpy(&key, r->value.data() + sizeof(id), sizeof(key));
     }
     const auto want = make_value(id, key, p_.value_size);
-    if (key != p.key || id == 0 || std::memcmp(want.data(), r->value.data(), want.size()) != 0) {
+    const bool ours = key == p.key && id != 0 && want.size() == r->value.size() &&
+                      std::memcmp(want.data(), r->value.data(), want.size()) == 0;
+    p.got = ours ? id : foreign_value;
+    if (!ours) {
       if (!p.read.known) {
         ++c_["unverified_gets"]; // not ours: written before this run
         return {};
@@ -200,10 +210,45 @@ void rkv_workload::on_timeout(std::uint64_t token) {
     return;
   if (it->second.write)
     checker_.end_write(it->second.write, rkv_checker::outcome::unknown);
+  record(it->second, false);
   // The leader may be gone: try the next replica from now on.
   if (it->second.target == leader_)
     leader_ = (leader_ + 1) % p_.targets;
   release(token);
+}
+
+void rkv_workload::record(const pending& p, bool acked) {
+  if (!record_)
+    return;
+  history_entry h{p.key, p.op, p.write, p.invoke_ns, acked ? monotonic_ns() : 0};
+  if (p.op == static_cast<std::uint8_t>(rkv::kind::del)) {
+    h.value = 0;
+  } else if (p.op == static_cast<std::uint8_t>(rkv::kind::get)) {
+    if (!p.answered)
+      return; // an unanswered read constrains nothing
+    h.value = p.got;
+    h.answer_ns = monotonic_ns(); // a wrong read is kept: the check must fail on it
+  }
+  history_.push_back(h);
+}
+
+expected<void> rkv_workload::write_history(const std::string& path) const {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f{std::fopen(path.c_str(), "w"), &std::fclose};
+  if (!f)
+    return error{errc::system_error, "history " + path, errno};
+  for (const auto& h : history_) {
+    const char* op = h.op == static_cast<std::uint8_t>(rkv::kind::put)   ? "put"
+                     : h.op == static_cast<std::uint8_t>(rkv::kind::del) ? "del"
+                                                                         : "get";
+    const std::string value = h.value == 0               ? "-"
+                              : h.value == foreign_value ? "?"
+                                                         : std::to_string(h.value);
+    fmt::print(f.get(), "{} {} {} {} {}\n", key_name(h.key), op, value, h.invoke_ns,
+               h.answer_ns ? std::to_string(h.answer_ns) : "-");
+  }
+  if (std::fflush(f.get()) != 0)
+    return error{errc::system_error, "history " + path, errno};
+  return {};
 }
 
 std::map<std::string, std::uint64_t> rkv_workload::counters() const {

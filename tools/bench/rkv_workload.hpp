@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -43,6 +44,16 @@ public:
   void on_timeout(std::uint64_t token) override;
   [[nodiscard]] std::map<std::string, std::uint64_t> counters() const override;
 
+  /// Keeps the history of every request from now on (for write_history).
+  void record_history() { record_ = true; }
+  /// Writes the recorded history to `path`, one operation a line:
+  /// `KEY put|del|get VALUE INVOKE_NS ANSWER_NS`, where VALUE is the id of
+  /// the write a PUT wrote or a GET read, `-` for absent (DEL, NOT_FOUND)
+  /// or `?` for a value this run did not write, and the times are
+  /// CLOCK_MONOTONIC nanoseconds of the first send and of the answer, `-`
+  /// for a write whose outcome is unknown. Unanswered GETs are left out.
+  [[nodiscard]] expected<void> write_history(const std::string& path) const;
+
   /// Returns the value of write `id` of key `key`, `size` bytes.
   static std::vector<std::byte> make_value(std::uint64_t id, std::uint32_t key, std::size_t size);
 
@@ -59,10 +70,22 @@ private:
     std::uint64_t seq = 0;
     std::uint64_t write = 0; // checker id (PUT/DEL)
     rkv_checker::read read;  // GET
+    std::uint64_t invoke_ns = 0;
+    std::uint64_t got = 0; // GET: the write id read, 0 absent, foreign_value
+    bool answered = false; // GET: a value or NOT_FOUND came back
   };
+  struct history_entry {
+    std::uint32_t key = 0;
+    std::uint8_t op = 0;
+    std::uint64_t value = 0; // write id; 0 absent; foreign_value
+    std::uint64_t invoke_ns = 0;
+    std::uint64_t answer_ns = 0; // 0: unknown outcome
+  };
+  static constexpr std::uint64_t foreign_value = ~std::uint64_t{0};
 
   verdict judge(pending& p, const ipipe_msg_hdr& hdr, std::span<const std::byte> body);
   void release(std::uint64_t token);
+  void record(const pending& p, bool acked);
 
   rkv_params p_;
   rng rng_;
@@ -74,6 +97,8 @@ private:
   std::uint64_t client_base_; // random high bits: concurrent runs never share an id
   std::size_t leader_ = 0;    // where requests go: the last known leader
   std::map<std::string, std::uint64_t> c_;
+  bool record_ = false;
+  std::vector<history_entry> history_;
 };
 
 } // namespace ipipe::bench
