@@ -32,6 +32,26 @@ struct options {
   std::string csv;
   std::string history; ///< rkv: write the history of operations here
   bool fail_on_error = false;
+  bool configure = false; ///< dt, rta: send CONFIGURE before the load
+  // dt
+  std::uint32_t accounts = 0; ///< 0: as the first AUDIT says
+  std::uint64_t max_amount = 100;
+  std::int64_t initial = 1000;
+  std::vector<std::uint32_t> participants;
+  std::uint32_t log_actor = 0;
+  std::string log_dir;
+  bool no_sync = false;
+  // rta
+  std::vector<std::uint32_t> counts;
+  std::uint64_t window_us = 100'000;
+  std::uint32_t lateness = 1;
+  std::uint32_t top_k = 10;
+  std::uint32_t lang_mask = 0x3;
+  bool hashtags_only = false;
+  std::uint32_t max_terms = 4096;
+  std::uint32_t retain = 64;
+  std::uint32_t gap_us = 100;
+  std::uint32_t query_every = 100;
 };
 
 /// What the options mean, checked.
@@ -51,5 +71,9 @@ void add_options(CLI::App& app, options& o);
 
 /// Returns true if the RKV workload is built in.
 [[nodiscard]] bool have_rkv() noexcept;
+/// Returns true if the DT workload is built in.
+[[nodiscard]] bool have_dt() noexcept;
+/// Returns true if the RTA workload is built in.
+[[nodiscard]] bool have_rta() noexcept;
 
 } // namespace ipipe::bench

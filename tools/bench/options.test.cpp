@@ -92,3 +92,51 @@ TEST(options, cli11_rejects_what_it_can_check_itself) {
     EXPECT_THROW((void)parse(args), CLI::ParseError);
   }
 }
+
+TEST(options, dt_and_rta_configure_needs_its_actors_and_one_node) {
+  if (!have_dt() || !have_rta())
+    GTEST_SKIP() << "built without apps/dt or apps/rta";
+  const std::vector<std::string> dt{"-w", "dt", "-t", "127.0.0.1:7000/1", "--configure"};
+  const auto with = [](std::vector<std::string> a, std::vector<std::string> more) {
+    a.insert(a.end(), more.begin(), more.end());
+    return a;
+  };
+  const std::vector<std::string> good_dt = with(dt, {"--participants", "2,3", "--log-actor", "4",
+                                                     "--accounts", "100", "--log-dir", "/tmp/dt"});
+  auto p = parse(good_dt);
+  EXPECT_TRUE(p) << p.err().context();
+  const std::vector<std::string> rta{
+      "-w", "rta", "-t", "127.0.0.1:7000/1", "-t", "127.0.0.1:7000/2", "--configure"};
+  auto q = parse(with(rta, {"--counts", "3,4"}));
+  EXPECT_TRUE(q) << q.err().context();
+  // Without --configure, dt needs nothing more and rta its two targets.
+  EXPECT_TRUE(parse({"-w", "dt", "-t", "127.0.0.1:7000/1", "-t", "127.0.0.1:7001/1"}));
+
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+      {with(dt, {"--log-actor", "4", "--accounts", "100", "--log-dir", "/tmp"}), "--participants"},
+      {with(dt, {"--participants", "2,0", "--log-actor", "4", "--accounts", "100", "--log-dir",
+                 "/tmp"}),
+       "--participants"},
+      {with(dt, {"--participants", "2", "--accounts", "100", "--log-dir", "/tmp"}), "--log-actor"},
+      {with(dt, {"--participants", "2", "--log-actor", "4", "--log-dir", "/tmp"}), "--accounts"},
+      {with(dt,
+            {"--participants", "2", "--log-actor", "4", "--accounts", "100", "--log-dir", "tmp"}),
+       "--log-dir"},
+      {with(good_dt, {"-t", "127.0.0.1:7001/1"}), "--target"},
+      {{"-w", "rta", "-t", "127.0.0.1:7000/1"}, "--target"},
+      {{"-w", "rta", "-t", "127.0.0.1:7000/1", "-t", "127.0.0.1:7000/2", "--lang-mask", "0"},
+       "--lang-mask"},
+      {with(rta, {}), "--counts"},
+      {{"-w", "rta", "-t", "127.0.0.1:7000/1", "-t", "127.0.0.1:7001/2", "--configure", "--counts",
+        "3"},
+       "--target"},
+  };
+  for (const auto& [args, arg] : cases) {
+    auto r = parse(args);
+    ASSERT_FALSE(r) << arg;
+    EXPECT_NE(r.err().context().find("argument \"" + arg + "\" is wrong"), std::string::npos)
+        << r.err().context();
+  }
+  EXPECT_THROW((void)parse(with(rta, {"--counts", "3", "--top-k", "65"})), CLI::ParseError);
+  EXPECT_THROW((void)parse(with(rta, {"--counts", "3", "--lateness", "8"})), CLI::ParseError);
+}
