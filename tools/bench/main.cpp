@@ -95,6 +95,10 @@ ipipe::expected<std::unique_ptr<ipipe::bench::workload>> make_rta(const ipipe::b
     if (auto r = configure_rta(p.targets[0].at, p.targets[0].actor, c, o.timeout_ms); !r)
       return r.err();
   }
+  auto base = rta_fresh_base(p.targets[0].at, p.targets[0].actor, rp, o.timeout_ms);
+  if (!base)
+    return base.err();
+  rp.base_us = *base;
   return std::unique_ptr<workload>(std::make_unique<rta_workload>(rp));
 }
 #endif

@@ -4,6 +4,7 @@
 
 #include "round_trip.hpp"
 #include "wire_socket.hpp"
+#include <algorithm>
 #include <chrono>
 
 namespace ipipe::bench {
@@ -40,8 +41,9 @@ rta::stream_params stream_of(const rta_params& p) {
 rta_workload::rta_workload(const rta_params& p)
     : p_(p), stream_(stream_of(p)),
       first_window_(rta::window_of(stream_.params().base_us, p.window_us)) {
-  for (const char* n : {"tweets", "queries", "counted", "filtered", "late", "checked_queries",
-                        "unverified_queries", "inexact_windows", "not_closed"})
+  for (const char* n :
+       {"tweets", "queries", "counted", "filtered", "late", "checked_queries", "unverified_queries",
+        "inexact_windows", "not_closed", "wrong_tweets", "wrong_queries"})
     c_[n] = 0;
 }
 
@@ -79,6 +81,8 @@ verdict rta_workload::on_answer(std::uint64_t token, const ipipe_msg_hdr& hdr,
     return {verdict::kind::wrong, 0, fmt::format("message type {}", hdr.type)};
   const pending p = it->second;
   verdict v = p.query ? judge_query(p.index, body) : judge_tweet(p.index, body);
+  if (v.what == verdict::kind::wrong) // which check failed, beyond the first reasons
+    ++c_[p.query ? "wrong_queries" : "wrong_tweets"];
   if (v.what != verdict::kind::retry_later)
     pending_.erase(token);
   return v;
@@ -197,6 +201,25 @@ void rta_workload::on_timeout(std::uint64_t token) {
 
 std::map<std::string, std::uint64_t> rta_workload::counters() const {
   return c_;
+}
+
+expected<std::uint64_t> rta_fresh_base(const nic::endpoint& at, runtime::actor_id filter,
+                                       const rta_params& p, std::uint64_t timeout_ms) {
+  auto sock = wire_socket::open({{at, filter}});
+  if (!sock)
+    return sock.err();
+  auto a = round_trip(*sock, 0, random_req_base(), rta::stats_request(), timeout_ms, 3);
+  if (!a)
+    return error{a.err().code(), "STATS of the filter: " + a.err().message()};
+  const auto st = a->hdr.type == IPIPE_MSG_REPLY ? rta::decode_stats(a->body) : std::nullopt;
+  if (!st || st->size() <= rta::st_closed)
+    return error{errc::protocol_error, "STATS of the filter: answered with something else"};
+  rta_params q = p;
+  q.base_us = 0;
+  const std::uint64_t wall = start_us(q);
+  // The filter keeps windows [open, open + lateness] open; 0: no tweet yet.
+  const std::uint64_t open = (*st)[rta::st_closed];
+  return open == 0 ? wall : std::max(wall, (open + p.lateness + 1) * p.window_us);
 }
 
 expected<void> configure_rta(const nic::endpoint& at, runtime::actor_id filter,

@@ -78,6 +78,16 @@ private:
   std::map<std::string, std::uint64_t> c_;
 };
 
+/// Returns an event time for tweet 0 (rta_params::base_us) that no window
+/// the filter actor `filter` behind `at` has seen yet reaches: past the
+/// newest window it keeps open (its STATS say which), and not before the
+/// wall clock. The stream runs ahead of the wall clock whenever tweets
+/// arrive faster than one per gap_us, so a later run cannot simply start
+/// at the wall clock: its tweets would all be late.
+[[nodiscard]] expected<std::uint64_t> rta_fresh_base(const nic::endpoint& at,
+                                                     runtime::actor_id filter, const rta_params& p,
+                                                     std::uint64_t timeout_ms);
+
 /// Sends the filter actor `filter` behind the wire port `at` its
 /// CONFIGURE, which it passes on to the count and rank actors `c` names,
 /// and checks that it answers OK. A repeated CONFIGURE with the same values

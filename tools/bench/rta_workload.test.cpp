@@ -148,6 +148,8 @@ TEST(rta_workload, a_lost_term_makes_the_queries_of_its_windows_wrong) {
   EXPECT_GT(r.wrong, 20u) << "a third of the windows, several queries each";
   EXPECT_LT(r.wrong, r.extra.at("queries")) << "the other windows still pass";
   EXPECT_GT(r.extra.at("checked_queries"), 0u);
+  EXPECT_EQ(r.extra.at("wrong_queries"), r.wrong);
+  EXPECT_EQ(r.extra.at("wrong_tweets"), 0u);
   EXPECT_NE(first_error(r).find("terms"), std::string::npos) << first_error(r);
 }
 
@@ -155,6 +157,7 @@ TEST(rta_workload, counting_a_filtered_language_is_wrong_at_the_tweet) {
   const auto r = run({.count_every_lang = true});
   EXPECT_GT(r.wrong, 0u);
   EXPECT_EQ(r.extra.at("filtered"), 0u);
+  EXPECT_GE(r.extra.at("wrong_tweets"), 1u);
   EXPECT_NE(first_error(r).find("counted"), std::string::npos) << first_error(r);
 }
 
