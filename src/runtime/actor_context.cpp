@@ -78,7 +78,7 @@ expected<void> actor_context::send(actor_id dst, std::span<const std::byte> payl
     return error{errc::budget_exceeded, "actor stopped by the watchdog"};
   if (payload.size() > IPIPE_MSG_MAX_PAYLOAD)
     return error{errc::bad_length, "payload larger than IPIPE_MSG_MAX_PAYLOAD"};
-  auto r = rt_.dispatch(message::make(IPIPE_MSG_ACTOR, dst, e_.id, req_id, payload), false);
+  auto r = rt_.emit(e_, message::make(IPIPE_MSG_ACTOR, dst, e_.id, req_id, payload));
   if (r == route::rejected)
     return error{errc::not_found, "destination actor not registered or not reachable"};
   return {};
@@ -95,7 +95,7 @@ expected<void> actor_context::send_remote(std::uint32_t endpoint, actor_id dst,
     return error{errc::invalid_argument, "remote sends need an endpoint and an actor"};
   message m = message::make(IPIPE_MSG_ACTOR, dst, e_.id, req_id, payload, IPIPE_MSG_F_WIRE);
   m.hdr.client = endpoint;
-  if (rt_.dispatch(std::move(m), false) == route::rejected)
+  if (rt_.emit(e_, std::move(m)) == route::rejected)
     return error{errc::not_found, "no way out of this node"};
   return {};
 }
@@ -145,7 +145,7 @@ expected<void> actor_context::reply_to(const reply_token& to, std::span<const st
   // client) is answered there, not to the local actor of the same id.
   if (m.hdr.client != 0 && m.hdr.dst_actor != 0)
     m.hdr.flags |= IPIPE_MSG_F_WIRE;
-  (void)rt_.dispatch(std::move(m), false);
+  (void)rt_.emit(e_, std::move(m));
   return {};
 }
 

@@ -7,6 +7,8 @@
 #include <ipipe/runtime/message.hpp>
 #include <ipipe/runtime/migration.hpp>
 
+#include "charged_time.hpp"
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -15,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <sys/types.h>
 #include <string>
 #include <vector>
 
@@ -29,6 +32,28 @@ struct incoming_state {
   std::uint64_t filled = 0;      // bytes of `cur` received
   std::uint64_t objects = 0;
   std::uint64_t bytes = 0;
+};
+
+/// What a NIC keeps of an actor it pushed to the host, to rebuild it if
+/// the host runtime dies (runtime_config::recovery_log): the actor's state
+/// as of input `base` and every input forwarded to it since, in order.
+/// Under the entry's lock.
+struct recovery_record {
+  std::optional<dmo_store> image; // the state before input `base`
+  std::deque<message> log;        // inputs base, base + 1, ...
+  std::uint64_t log_bytes = 0;
+  std::uint64_t base = 0;         // input index of log.front()
+  std::uint64_t outputs_seen = 0; // messages from the actor that reached us
+  std::uint64_t outputs_base = 0; // of which the image had produced
+  bool ckpt_asked = false;        // a checkpoint request is out
+  // A checkpoint on its way in (pump thread).
+  std::optional<wire::ckpt_begin> ckpt;
+  std::vector<std::byte> ckpt_image;
+  // A complete checkpoint that counts outputs not yet seen here: the
+  // message ring is behind the migration ring. It replaces the image once
+  // they arrived; until then, the older image and the longer log stand.
+  std::optional<wire::ckpt_begin> pending;
+  std::optional<dmo_store> pending_image;
 };
 
 /// One row of the actor table.
@@ -49,13 +74,37 @@ struct actor_entry {
   std::deque<message> mailbox;
   std::deque<message> held; // buffered while migrating_out or incoming
   bool running = false;
+  bool destroyed = false; // out of the table; a running handler frees the store
   actor_stats stats;
   std::optional<incoming_state> incoming;
   std::uint64_t next_tick_ns = 0; // 0: not yet scheduled on this side
+  std::unique_ptr<recovery_record> rec; // NIC: pushed and recoverable
+  // Host: a recoverable actor (mig_f_recoverable). Its inputs all come from
+  // the peer, ticks included, and so do its outputs go; the counts place
+  // a checkpoint in those streams.
+  bool peer_driven = false;
+  std::uint64_t inputs_handled = 0;
 
   std::atomic<std::uint64_t> budget_ns{0};
   std::atomic<std::uint64_t> running_since{0}; // 0: idle; read by the watchdog
+  std::atomic<pid_t> running_tid{0};           // the thread running the handler
+  // The watchdog's first look at a long handler (under `m`): which run it
+  // was (its running_since), when, and what the scheduler said then.
+  std::uint64_t mark_since = 0;
+  std::uint64_t mark_ns = 0;
+  std::optional<thread_sample> mark_sample;
   std::atomic<bool> stop{false};               // set once quarantined
+  std::atomic<std::uint64_t> outputs_sent{0};  // host: see peer_driven
+  std::atomic<std::uint64_t> suppress{0};      // NIC: replayed outputs to drop
+};
+
+/// A checkpoint being sent by the host (pump thread).
+struct outgoing_checkpoint {
+  actor_id id = 0;
+  wire::ckpt_begin begin{};
+  std::vector<std::byte> image;
+  std::uint64_t off = 0;
+  bool begun = false;
 };
 
 /// A migration being sent; touched under runtime::mig_mtx_.
@@ -67,6 +116,7 @@ struct outgoing_migration {
   std::size_t idx = 0;
   std::uint64_t chunk_off = 0;
   bool fence_seen = false;
+  std::vector<message> streamed; // held requests already sent in the stream
   std::uint64_t t_mark = 0; // start of the current phase
   migration_record rec;
 };

@@ -7,6 +7,13 @@
 
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -49,10 +56,30 @@ private:
   object_id obj_ = 0;
 };
 
+std::uint64_t thread_cpu_now() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000 +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// Runs on a CPU for as many milliseconds of its thread's CPU time as the
+// request's req_id says, however long that takes on the wall clock.
+class cpu_spin_actor final : public actor {
+public:
+  expected<void> init(actor_context&) override { return {}; }
+  void handle(actor_context&, const message& msg) override {
+    const std::uint64_t until = thread_cpu_now() + msg.hdr.req_id * 1'000'000;
+    while (thread_cpu_now() < until) {
+    }
+  }
+};
+
 void register_types() {
   register_test_types();
   static const bool done = [] {
     (void)actor_registry::add("t_stall", [] { return std::make_unique<stall_actor>(); });
+    (void)actor_registry::add("t_cpu_spin", [] { return std::make_unique<cpu_spin_actor>(); });
     return true;
   }();
   (void)done;
@@ -72,7 +99,8 @@ std::uint32_t error_status(const message& m) {
 } // namespace
 
 // The watchdog runs on a manual clock here: the handler itself calls the
-// tick with a time far past its budget, as a watchdog core would.
+// tick with times far past its budget, as a watchdog core would. The first
+// look marks the handler, the second finds it charged past its budget.
 TEST(isolation, an_over_budget_handler_is_quarantined_and_an_event_raised) {
   register_types();
   runtime rt{{.default_budget_ns = 1'000'000}};
@@ -83,7 +111,11 @@ TEST(isolation, an_over_budget_handler_is_quarantined_and_an_event_raised) {
   auto bad = *rt.create_actor({.type = "t_stall"});
   auto good = *rt.create_actor({.type = "t_counter"});
   std::size_t stopped = 0;
-  stall_hook = [&] { stopped = rt.watchdog_tick(monotonic_ns() + 5'000'000); };
+  stall_hook = [&] {
+    const std::uint64_t now = monotonic_ns();
+    EXPECT_EQ(rt.watchdog_tick(now + 5'000'000), 0u) << "the first look only marks";
+    stopped = rt.watchdog_tick(now + 10'000'000);
+  };
   stall_write_errc = -1;
   (void)rt.submit(request(bad, 1));
   (void)rt.submit(request(bad, 2)); // queued behind the stalled one
@@ -157,6 +189,44 @@ TEST(isolation, a_real_clock_tick_stops_a_handler_that_blocked_past_its_budget) 
   stall_hook = nullptr;
   EXPECT_EQ(rt.info(bad)->state, actor_state::quarantined);
   EXPECT_EQ(events.count(IPIPE_EV_ACTOR_KILLED), 1u);
+}
+
+// The emulated NIC's cores share this machine's CPUs with everything else:
+// a handler whose thread waits for a CPU is not charged for the wait. Here
+// a hog shares one CPU with the handler's thread, which also runs at a
+// lower priority, so 10 ms of CPU take far longer than the 15 ms budget.
+TEST(isolation, a_handler_kept_waiting_for_a_cpu_is_charged_only_for_its_run) {
+  register_types();
+  runtime rt{{.default_budget_ns = 15'000'000}};
+  event_log events;
+  rt.set_event_sink(&events);
+  auto id = *rt.create_actor({.type = "t_cpu_spin"});
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(0, &one);
+  std::atomic<bool> done{false};
+  std::thread hog([&] {
+    ASSERT_EQ(::pthread_setaffinity_np(::pthread_self(), sizeof(one), &one), 0);
+    while (!done.load(std::memory_order_relaxed)) {
+    }
+  });
+  std::uint64_t wall = 0;
+  std::thread core([&] {
+    ASSERT_EQ(::pthread_setaffinity_np(::pthread_self(), sizeof(one), &one), 0);
+    ASSERT_EQ(::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10), 0);
+    const std::uint64_t t0 = monotonic_ns();
+    (void)rt.execute(id, message::make(IPIPE_MSG_REQUEST, id, 0, 10));
+    wall = monotonic_ns() - t0;
+  });
+  {
+    watchdog wd{rt, std::chrono::milliseconds(1)};
+    core.join();
+  }
+  done = true;
+  hog.join();
+  ASSERT_GT(wall, 15'000'000u) << "the handler was never kept waiting: this shows nothing";
+  EXPECT_EQ(rt.info(id)->state, actor_state::local) << "ran " << wall / 1000 << " us";
+  EXPECT_EQ(events.count(IPIPE_EV_ACTOR_KILLED), 0u);
 }
 
 // Real threads: a watchdog thread, a core stuck in a runaway handler, and a

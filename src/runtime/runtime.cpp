@@ -107,6 +107,8 @@ expected<actor_id> runtime::create_actor(const actor_spec& spec) {
   std::unique_lock lk(e->m);
   e->running = false;
   e->idle.notify_all();
+  if (release_if_destroyed_locked(*e))
+    return error{errc::not_found, "actor destroyed during init()"};
   if (!r) {
     lk.unlock();
     std::unique_lock l(table_mtx_);
@@ -142,15 +144,34 @@ expected<void> runtime::destroy_actor(actor_id id) {
     return error{errc::not_found, "no such actor"};
   auto e = it->second;
   std::unique_lock lk(e->m);
-  if (e->state == actor_state::migrating_out || e->state == actor_state::incoming || e->running)
-    return error{errc::busy, "actor is migrating or running"};
+  if (e->state == actor_state::migrating_out || e->state == actor_state::incoming)
+    return error{errc::busy, "actor is migrating"};
   if (e->store) {
     quota_total_ -= e->quota;
-    give_region(std::move(*e->store).take_memory());
-    e->store.reset();
+    // A handler still running keeps its memory until it returns
+    // (run_handler lets go of it); nothing else reaches the actor now.
+    if (!e->running) {
+      give_region(std::move(*e->store).take_memory());
+      e->store.reset();
+    }
   }
+  e->destroyed = true;
+  e->state = actor_state::quarantined;
+  quota_total_ -= drop_record_locked(*e);
   table_.erase(it);
   return {};
+}
+
+// The end of whatever ran an actor that destroy_actor() took out of the
+// table meanwhile: its memory goes back now. Returns true if it was so.
+bool runtime::release_if_destroyed_locked(actor_entry& e) {
+  if (!e.destroyed)
+    return false;
+  if (e.store) {
+    give_region(std::move(*e.store).take_memory());
+    e.store.reset();
+  }
+  return true;
 }
 
 mmap_region runtime::take_region(std::uint64_t quota) {
@@ -277,12 +298,11 @@ void runtime::enqueue_peer(message&& m) {
   ++ctr_.forwarded;
 }
 
-void runtime::reject(const message& m, std::uint32_t status, errc code) {
-  ++ctr_.rejected;
+std::optional<message> runtime::error_for(const message& m, std::uint32_t status, errc code) {
   // Never answer an answer: that is how error storms between actors start.
   if (m.hdr.type == IPIPE_MSG_REPLY || m.hdr.type == IPIPE_MSG_ERROR ||
       (m.hdr.flags & IPIPE_MSG_F_NO_REPLY) != 0)
-    return;
+    return std::nullopt;
   const wire::error_payload p{status, static_cast<std::uint32_t>(code)};
   message e = message::make(IPIPE_MSG_ERROR, m.hdr.src_actor, m.hdr.dst_actor, m.hdr.req_id,
                             as_bytes_of(p));
@@ -290,13 +310,74 @@ void runtime::reject(const message& m, std::uint32_t status, errc code) {
   e.hdr.client = m.hdr.client;
   if (e.hdr.client != 0 && e.hdr.dst_actor != 0)
     e.hdr.flags |= IPIPE_MSG_F_WIRE;
-  dispatch(std::move(e), false);
+  return e;
+}
+
+void runtime::reject(const message& m, std::uint32_t status, errc code) {
+  ++ctr_.rejected;
+  if (auto e = error_for(m, status, code))
+    dispatch(std::move(*e), false);
+}
+
+// Everything an actor's handler sends goes through here. A recoverable
+// actor on the host sends it all through the peer, which counts it; a
+// rebuilt one on the NIC skips what the peer had already sent.
+route runtime::emit(actor_entry& e, message m) {
+  std::uint64_t left = e.suppress.load(std::memory_order_relaxed);
+  while (left != 0) {
+    if (e.suppress.compare_exchange_weak(left, left - 1, std::memory_order_relaxed)) {
+      ++ctr_.replay_suppressed;
+      return route::forwarded;
+    }
+  }
+  if (e.peer_driven && peer_attached_) {
+    e.outputs_sent.fetch_add(1, std::memory_order_relaxed);
+    enqueue_peer(std::move(m));
+    return route::forwarded;
+  }
+  return dispatch(std::move(m), false);
+}
+
+void runtime::count_output(actor_id src) {
+  auto e = find(src);
+  if (!e)
+    return;
+  std::unique_lock lk(e->m);
+  if (!e->rec)
+    return;
+  auto& r = *e->rec;
+  ++r.outputs_seen;
+  if (!r.pending || r.outputs_seen < r.pending->outputs)
+    return;
+  const auto [give, take] = apply_checkpoint_locked(*e);
+  lk.unlock();
+  std::unique_lock l(table_mtx_);
+  quota_total_ = quota_total_ - give + take;
+}
+
+bool runtime::log_full(const actor_entry& e, const message& m) const {
+  return e.rec->log.size() >= cfg_.recovery_log ||
+         e.rec->log_bytes + sizeof(m.hdr) + m.payload.size() > cfg_.recovery_log_bytes;
+}
+
+void runtime::log_input(actor_entry& e, const message& m) {
+  auto& r = *e.rec;
+  r.log.push_back(m);
+  r.log_bytes += sizeof(m.hdr) + m.payload.size();
+  if (!r.ckpt_asked && (2 * r.log.size() >= cfg_.recovery_log ||
+                        2 * r.log_bytes >= cfg_.recovery_log_bytes)) {
+    r.ckpt_asked = true;
+    std::lock_guard l(peer_mtx_);
+    mig_ctrl_.push_back(message::make(IPIPE_MSG_MIG_CKPT, e.id, 0,
+                                      static_cast<std::uint64_t>(wire::ckpt_stage::request)));
+  }
 }
 
 // Decides where `m` goes while holding e.m; work that may re-enter the
 // runtime (replies, ready hooks) is left to the caller via `ready` and the
 // returned route.
-route runtime::route_locked(actor_entry& e, message& m, std::vector<actor_id>& ready) {
+route runtime::route_locked(actor_entry& e, message& m, std::vector<actor_id>& ready,
+                            bool* full) {
   switch (e.state) {
   case actor_state::local:
     e.mailbox.push_back(std::move(m));
@@ -305,6 +386,15 @@ route runtime::route_locked(actor_entry& e, message& m, std::vector<actor_id>& r
   case actor_state::remote:
     if (m.payload.size() > peer_max_payload_ || !peer_attached_)
       return route::rejected;
+    if (e.rec) {
+      if (log_full(e, m)) {
+        if (full != nullptr)
+          *full = true;
+        ++ctr_.recovery_refused;
+        return route::rejected;
+      }
+      log_input(e, m);
+    }
     enqueue_peer(std::move(m));
     return route::forwarded;
   case actor_state::migrating_out:
@@ -324,6 +414,8 @@ route runtime::dispatch(message m, bool from_peer) {
     reject(m, IPIPE_STS_BAD_LEN, errc::bad_length);
     return route::rejected;
   }
+  if (from_peer && cfg_.recovery_log != 0 && m.hdr.src_actor != 0)
+    count_output(m.hdr.src_actor);
   if (m.hdr.dst_actor == 0 || (m.hdr.flags & IPIPE_MSG_F_WIRE) != 0) {
     if (cfg_.outbound_via_peer && !from_peer && peer_attached_) {
       enqueue_peer(std::move(m));
@@ -339,18 +431,28 @@ route runtime::dispatch(message m, bool from_peer) {
   }
   std::vector<actor_id> ready;
   std::unique_lock lk(e->m);
-  if (from_peer && e->state == actor_state::remote) {
+  if (from_peer && e->state == actor_state::remote && !e->rec) {
     // The fence protocol makes this impossible for a correct peer; bouncing
-    // it back could loop forever.
+    // it back could loop forever. (A recoverable actor's messages do come
+    // back from the peer to be logged; the peer never returns them here.)
     lk.unlock();
     ++ctr_.peer_protocol;
     reject(m, IPIPE_STS_BAD_FIELD, errc::protocol_error);
     return route::rejected;
   }
+  if (!from_peer && e->peer_driven && e->state != actor_state::remote && peer_attached_) {
+    // Every input of a recoverable actor passes the NIC, which logs it.
+    lk.unlock();
+    enqueue_peer(std::move(m));
+    return route::forwarded;
+  }
   const bool quarantined = e->state == actor_state::quarantined;
-  route r = route_locked(*e, m, ready);
+  bool full = false;
+  route r = route_locked(*e, m, ready, &full);
   lk.unlock();
-  if (r == route::rejected)
+  if (r == route::rejected && full)
+    reject(m, IPIPE_STS_BUSY, errc::busy);
+  else if (r == route::rejected)
     reject(m, quarantined ? IPIPE_STS_NOT_FOUND : IPIPE_STS_BAD_LEN,
            quarantined ? errc::budget_exceeded : errc::bad_length);
   notify_ready(ready);
@@ -390,6 +492,7 @@ exec_result runtime::run_handler(const entry_ptr& e, std::unique_lock<std::mutex
                                  message m) {
   const std::uint64_t start = monotonic_ns();
   e->running = true;
+  e->running_tid.store(internal::this_tid(), std::memory_order_relaxed);
   e->running_since = start;
   lk.unlock();
 
@@ -408,24 +511,36 @@ exec_result runtime::run_handler(const entry_ptr& e, std::unique_lock<std::mutex
   e->running = false;
   e->running_since = 0;
   ++e->stats.requests;
+  if (e->peer_driven)
+    ++e->inputs_handled;
   e->stats.exec_ns_sum = sat_add(e->stats.exec_ns_sum, ns);
   e->stats.exec_ns_sumsq = sat_add(e->stats.exec_ns_sumsq, sat_sq(ns));
   if (ns > e->stats.exec_ns_max)
     e->stats.exec_ns_max = ns;
-  // The watchdog may not have looked in time (or is not running): an
-  // overrun seen here quarantines the actor just the same.
-  const std::uint64_t budget = e->budget_ns;
-  if (ns > budget && (e->state == actor_state::local || e->state == actor_state::migrating_out))
-    quarantine_locked(*e, ns - budget, flushed);
+  // An overrun the watchdog began to measure but did not see to its end
+  // quarantines the actor just the same.
+  if (e->mark_since == start && (e->state == actor_state::local ||
+                                 e->state == actor_state::migrating_out)) {
+    const std::uint64_t charged = charged_since_mark(*e, start + ns, internal::this_tid(), true);
+    if (charged > e->budget_ns)
+      quarantine_locked(*e, charged - e->budget_ns, flushed);
+  }
   const bool killed = e->state == actor_state::quarantined;
+  release_if_destroyed_locked(*e);
   e->idle.notify_all();
   lk.unlock();
   ++ctr_.executed;
 
+  // The error answering a failed handler is that actor's output.
+  std::optional<message> err;
   if (failed && !ctx.replied())
-    reject(m, IPIPE_STS_INTERNAL, errc::invalid_argument);
+    err = error_for(m, IPIPE_STS_INTERNAL, errc::invalid_argument);
   else if (killed && !ctx.replied())
-    reject(m, IPIPE_STS_NOT_FOUND, errc::budget_exceeded);
+    err = error_for(m, IPIPE_STS_NOT_FOUND, errc::budget_exceeded);
+  if ((failed || killed) && !ctx.replied())
+    ++ctr_.rejected;
+  if (err)
+    (void)emit(*e, std::move(*err));
   for (auto& f : flushed)
     reject(f, IPIPE_STS_NOT_FOUND, errc::budget_exceeded);
   return exec_result{true, ns, route::queued};
@@ -490,6 +605,7 @@ std::size_t runtime::mailbox_size(actor_id id) const {
 }
 
 std::size_t runtime::tick(std::uint64_t now_ns) {
+  std::size_t sent = 0;
   std::vector<entry_ptr> all;
   {
     std::shared_lock g(table_mtx_);
@@ -500,7 +616,11 @@ std::size_t runtime::tick(std::uint64_t now_ns) {
   std::vector<actor_id> ready;
   for (const auto& e : all) {
     std::lock_guard lk(e->m);
-    if (e->state != actor_state::local || !e->impl)
+    // A recoverable actor's ticks come from the NIC, which logs them with
+    // its other inputs: the NIC ticks it wherever it runs.
+    const bool here = e->state == actor_state::local && !e->peer_driven;
+    const bool for_peer = e->state == actor_state::remote && e->rec;
+    if ((!here && !for_peer) || !e->impl)
       continue;
     const std::uint64_t period = e->impl->tick_period_ns();
     if (period == 0)
@@ -513,14 +633,31 @@ std::size_t runtime::tick(std::uint64_t now_ns) {
       continue;
     e->next_tick_ns = now_ns + period;
     message m = message::make(IPIPE_MSG_ACTOR, e->id, e->id, now_ns, {}, IPIPE_MSG_F_NO_REPLY);
-    (void)route_locked(*e, m, ready);
+    if (route_locked(*e, m, ready) == route::forwarded)
+      ++sent;
   }
   notify_ready(ready);
-  return ready.size();
+  return ready.size() + sent;
 }
 
 // -- isolation and statistics -------------------------------------------------------
 
+// Charged time since the watchdog's mark (internal::charged_ns); without
+// the kernel's scheduler statistics, wall time.
+std::uint64_t runtime::charged_since_mark(const actor_entry& e, std::uint64_t now_ns,
+                                          pid_t tid, bool running_now) {
+  const std::uint64_t wall = now_ns > e.mark_ns ? now_ns - e.mark_ns : 0;
+  const auto now = internal::sample_thread(tid);
+  if (!e.mark_sample || !now)
+    return wall;
+  return internal::charged_ns(*e.mark_sample, *now, wall, running_now);
+}
+
+// The budget is charged time, measured from the watchdog's first look at a
+// handler that has run for a quarter of it: reading another thread's
+// scheduler statistics costs system calls, so short handlers are never
+// looked at, and a handler is stopped only once it was charged more than
+// its whole budget after that look.
 std::size_t runtime::watchdog_tick(std::uint64_t now_ns) {
   std::vector<entry_ptr> all;
   {
@@ -533,7 +670,7 @@ std::size_t runtime::watchdog_tick(std::uint64_t now_ns) {
   for (const auto& e : all) {
     const std::uint64_t since = e->running_since;
     const std::uint64_t budget = e->budget_ns;
-    if (since == 0 || now_ns <= since || now_ns - since <= budget)
+    if (since == 0 || now_ns <= since || now_ns - since <= budget / 4)
       continue;
     std::vector<message> flushed;
     {
@@ -542,7 +679,18 @@ std::size_t runtime::watchdog_tick(std::uint64_t now_ns) {
       if (!e->running || e->running_since != since ||
           (e->state != actor_state::local && e->state != actor_state::migrating_out))
         continue;
-      quarantine_locked(*e, now_ns - since - budget, flushed);
+      const pid_t tid = e->running_tid.load(std::memory_order_relaxed);
+      if (e->mark_since != since) {
+        e->mark_since = since;
+        e->mark_ns = now_ns;
+        e->mark_sample = internal::sample_thread(tid);
+        continue;
+      }
+      // A watchdog called from the handler's own thread knows it runs.
+      const std::uint64_t charged = charged_since_mark(*e, now_ns, tid, tid == internal::this_tid());
+      if (charged <= budget)
+        continue;
+      quarantine_locked(*e, charged - budget, flushed);
     }
     ++stopped;
     for (auto& f : flushed)
@@ -565,6 +713,10 @@ runtime_stats runtime::stats() const {
   s.migrations_refused = ctr_.migrations_refused;
   s.peer_dropped = ctr_.peer_dropped;
   s.pulls_refused = ctr_.pulls_refused;
+  s.recovered = ctr_.recovered;
+  s.recovery_refused = ctr_.recovery_refused;
+  s.replay_suppressed = ctr_.replay_suppressed;
+  s.checkpoints = ctr_.checkpoints;
   return s;
 }
 

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstring>
+#include <thread>
 
 // Inside the namespace, `runtime` names the class rather than the namespace.
 namespace ipipe::runtime {
@@ -254,6 +256,55 @@ TEST(runtime, the_scheduler_can_take_ready_notifications_and_regroup_actors) {
   EXPECT_EQ(rt.info(id)->group, IPIPE_GROUP_DRR);
   EXPECT_TRUE(rt.run_next(id).executed);
   EXPECT_FALSE(rt.run_next(id).executed);
+}
+
+// Answers once the test lets it go: a handler caught running.
+std::atomic<bool> gate_open{false}, gate_entered{false};
+class gated_actor final : public actor {
+public:
+  expected<void> init(actor_context& ctx) override {
+    auto id = ctx.dmo_malloc(64);
+    if (!id)
+      return id.err();
+    return {};
+  }
+  void handle(actor_context& ctx, const message&) override {
+    gate_entered = true;
+    while (!gate_open)
+      std::this_thread::yield();
+    (void)ctx.reply({});
+  }
+};
+
+// ipiped's handle closes right after a client got its answer: the handler
+// that sent it may still be finishing, and the NIC has already forgotten
+// the actor. It must be gone from the runtime too, not refused as busy.
+TEST(runtime, an_actor_destroyed_while_its_handler_runs_goes_when_the_handler_returns) {
+  register_types();
+  static const bool added = [] {
+    return actor_registry::add("t_gated", [] { return std::make_unique<gated_actor>(); })
+      .has_value();
+  }();
+  (void)added;
+  runtime rt{{.mem_limit = 1 << 20}};
+  reply_log replies;
+  rt.set_client_sink(replies.sink());
+  auto id = *rt.create_actor({.type = "t_gated", .mem_quota = 1 << 20});
+  gate_open = false;
+  gate_entered = false;
+  std::thread core([&] { (void)rt.execute(id, message::make(IPIPE_MSG_REQUEST, id, 0, 1)); });
+  while (!gate_entered)
+    std::this_thread::yield();
+  ASSERT_TRUE(rt.destroy_actor(id));
+  EXPECT_EQ(rt.submit(request(id, 2)), route::rejected) << "unreachable at once";
+  gate_open = true;
+  core.join();
+  auto got = replies.take();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].hdr.type, IPIPE_MSG_ERROR) << "request 2, refused";
+  EXPECT_EQ(got[1].hdr.type, IPIPE_MSG_REPLY) << "request 1 finished and answered";
+  EXPECT_TRUE(rt.create_actor({.type = "t_counter", .mem_quota = 1 << 20}))
+    << "its memory went back";
 }
 
 TEST(runtime, a_destroyed_actor_receives_nothing_more) {

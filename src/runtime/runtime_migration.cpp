@@ -74,6 +74,7 @@ std::size_t runtime::pump() {
   n += pump_in_msgs();
   std::size_t out = pump_out_msgs(); // acks first: see pump_outgoing()
   out += pump_outgoing();
+  out += pump_checkpoints();
   out += pump_out_msgs();
   ctr_.peer_bad_desc = chan_.msg_in.bad_descriptors() + chan_.mig_in.bad_descriptors();
   if (out != 0 && peer_signal_)
@@ -81,14 +82,16 @@ std::size_t runtime::pump() {
   return n + out;
 }
 
-void runtime::detach_peer() {
+std::vector<actor_id> runtime::detach_peer() {
   std::vector<actor_id> leaving;
   {
     std::lock_guard pl(pump_mtx_);
+    ckpt_wanted_.clear();
+    ckpt_out_.reset();
     {
       std::lock_guard l(peer_mtx_);
       if (!peer_attached_)
-        return;
+        return {};
       peer_attached_ = false;
       chan_ = {};
       ctr_.peer_dropped += to_peer_.size();
@@ -117,23 +120,107 @@ void runtime::detach_peer() {
     for (const auto& [id, e] : table_)
       all.push_back(e);
   }
+  std::vector<actor_id> rebuilt;
+  std::vector<actor_id> ready;
   for (const auto& e : all) {
     std::unique_lock lk(e->m);
-    if (e->state != actor_state::incoming)
-      continue;
-    const std::uint64_t quota = e->quota;
-    e->state = actor_state::remote;
-    e->incoming.reset();
-    if (e->store) {
-      give_region(std::move(*e->store).take_memory());
-      e->store.reset();
+    std::vector<message> after; // arrived here while it was coming back
+    if (e->state == actor_state::incoming) {
+      const std::uint64_t quota = e->quota;
+      e->state = actor_state::remote;
+      e->incoming.reset();
+      if (e->store) {
+        give_region(std::move(*e->store).take_memory());
+        e->store.reset();
+      }
+      if (e->rec)
+        after.assign(std::make_move_iterator(e->held.begin()),
+                     std::make_move_iterator(e->held.end()));
+      else
+        ctr_.peer_dropped += e->held.size();
+      e->held.clear();
+      lk.unlock();
+      {
+        std::unique_lock l(table_mtx_);
+        quota_total_ -= quota;
+      }
+      lk.lock();
     }
-    ctr_.peer_dropped += e->held.size();
-    e->held.clear();
-    lk.unlock();
-    std::unique_lock l(table_mtx_);
-    quota_total_ -= quota;
+    if (e->state != actor_state::remote || !e->rec)
+      continue;
+    recover_locked(*e, lk, std::move(after), ready);
+    if (e->state == actor_state::local)
+      rebuilt.push_back(e->id);
   }
+  // Seen from outside, a rebuilt actor came back from the host.
+  for (auto id : rebuilt)
+    raise(IPIPE_EV_ACTOR_MIGRATED, id, cfg_.side, 0);
+  notify_ready(ready);
+  return rebuilt;
+}
+
+// Rebuilds a pushed actor from its recovery record: the image, then every
+// input logged since, in order. The outputs the peer had sent before it
+// died are produced again by the replay and dropped (emit()); the ones
+// that never reached us go out now.
+void runtime::recover_locked(actor_entry& e, std::unique_lock<std::mutex>& lk,
+                             std::vector<message> after, std::vector<actor_id>& ready) {
+  auto impl = actor_registry::make(e.type);
+  if (!impl || !e.rec->image)
+    return;
+  auto rec = std::move(e.rec);
+  // A checkpoint still waiting for its outputs is of no use now.
+  std::uint64_t dropped = 0;
+  if (rec->pending_image) {
+    dropped = rec->pending_image->quota();
+    give_region(std::move(*rec->pending_image).take_memory());
+  }
+  e.store.emplace(std::move(*rec->image));
+  e.impl = std::move(*impl);
+  e.peer_driven = false;
+  // A checkpoint becomes the image only once every output it counts has
+  // arrived, so outputs_seen >= outputs_base.
+  e.suppress = rec->outputs_seen - rec->outputs_base;
+  // Reserve the actor while restore() runs without the lock, as
+  // create_actor() does around init().
+  e.running = true;
+  lk.unlock();
+  if (dropped != 0) {
+    std::unique_lock l(table_mtx_);
+    quota_total_ -= dropped;
+  }
+  actor_context ctx{*this, e, nullptr};
+  (void)e.impl->restore(ctx);
+  lk.lock();
+  e.running = false;
+  e.idle.notify_all();
+  if (release_if_destroyed_locked(e))
+    return;
+  e.state = actor_state::local;
+  e.next_tick_ns = 0;
+  for (auto it = rec->log.rbegin(); it != rec->log.rend(); ++it)
+    e.mailbox.push_front(std::move(*it));
+  for (auto& m : after)
+    e.mailbox.push_back(std::move(m));
+  ready.insert(ready.end(), e.mailbox.size(), e.id);
+  ++ctr_.recovered;
+}
+
+// Lets go of a recovery record (the actor came back, or goes). Returns the
+// quota its images held, for the caller to account under table_mtx_, which
+// is never taken under an entry lock.
+std::uint64_t runtime::drop_record_locked(actor_entry& e) {
+  std::uint64_t quota = 0;
+  if (!e.rec)
+    return 0;
+  for (auto* img : {&e.rec->image, &e.rec->pending_image}) {
+    if (*img) {
+      quota += (*img)->quota();
+      give_region(std::move(**img).take_memory());
+    }
+  }
+  e.rec.reset();
+  return quota;
 }
 
 expected<void> runtime::request_pull(actor_id id) {
@@ -258,6 +345,7 @@ std::size_t runtime::pump_outgoing() {
         b.migrations = e.stats.migrations;
       }
       b.budget_ns = e.budget_ns;
+      b.flags = cfg_.recovery_log != 0 && cfg_.side == IPIPE_LOC_NIC ? wire::mig_f_recoverable : 0;
       b.image.magic = wire::dmo_image_magic;
       b.image.version = wire::dmo_image_version;
       b.image.owner = e.id;
@@ -332,6 +420,7 @@ std::size_t runtime::pump_outgoing() {
           chan_.mig_out.publish();
           return n;
         }
+        o.streamed.push_back(std::move(e.held.front()));
         e.held.pop_front();
         ++o.rec.requests;
         ++n;
@@ -368,22 +457,37 @@ void runtime::mig_ack(const ipipe_msg_hdr& h, bool fence) {
     return;
   }
   actor_entry& e = *o.e;
+  const bool keep = cfg_.recovery_log != 0 && cfg_.side == IPIPE_LOC_NIC;
   {
     std::lock_guard lk(e.m);
     e.state = actor_state::remote;
+    e.peer_driven = false;
+    if (keep) {
+      // The state as pushed and the requests streamed with it start the
+      // recovery record; the store's memory and quota stay taken.
+      e.rec = std::make_unique<internal::recovery_record>();
+      e.rec->image.emplace(std::move(*e.store));
+      for (auto& m : o.streamed) {
+        e.rec->log_bytes += sizeof(m.hdr) + m.payload.size();
+        e.rec->log.push_back(std::move(m));
+      }
+    } else {
+      give_region(std::move(*e.store).take_memory());
+      e.impl.reset();
+    }
+    e.store.reset();
     // Requests that came after END follow the actor over the message ring,
     // behind nothing it has not already received.
     for (auto& m : e.held) {
       m.hdr.flags |= IPIPE_MSG_F_FORWARDED;
+      if (e.rec)
+        log_input(e, m);
       enqueue_peer(std::move(m));
     }
     e.held.clear();
-    e.impl.reset();
-    give_region(std::move(*e.store).take_memory());
-    e.store.reset();
     ++e.stats.migrations;
   }
-  {
+  if (!keep) {
     std::unique_lock l(table_mtx_);
     quota_total_ -= e.quota;
   }
@@ -411,8 +515,11 @@ void runtime::mig_refused(const ipipe_msg_hdr& h) {
     {
       std::lock_guard lk(e.m);
       // Nothing ran meanwhile and nothing left: the buffer, in order, is
-      // the mailbox again.
+      // the mailbox again, behind what was streamed already (a peer that
+      // died after the stream's requests never ran them).
       e.state = actor_state::local;
+      for (auto& m : (*it)->streamed)
+        e.mailbox.push_back(std::move(m));
       for (auto& m : e.held)
         e.mailbox.push_back(std::move(m));
       e.held.clear();
@@ -436,7 +543,7 @@ std::size_t runtime::pump_in_msgs() {
     if (h.type == IPIPE_MSG_MIG_ACK && h.req_id == static_cast<std::uint64_t>(wire::ack_stage::fence)) {
       mig_ack(h, true);
     } else if ((h.type >= IPIPE_MSG_MIG_BEGIN && h.type <= IPIPE_MSG_MIG_ACK) ||
-               h.type == IPIPE_MSG_MIG_PULL) {
+               h.type == IPIPE_MSG_MIG_PULL || h.type == IPIPE_MSG_MIG_CKPT) {
       ++ctr_.peer_protocol;
     } else {
       message m;
@@ -466,6 +573,15 @@ std::size_t runtime::pump_in_mig() {
       // The peer wants its actor back: push it, unless it cannot move now.
       if (!migrate(h.dst_actor))
         ++ctr_.pulls_refused;
+      break;
+    case IPIPE_MSG_MIG_CKPT:
+      if (h.req_id == static_cast<std::uint64_t>(wire::ckpt_stage::request) &&
+          cfg_.side == IPIPE_LOC_HOST && p.empty())
+        ckpt_wanted_.push_back(h.dst_actor);
+      else if (cfg_.recovery_log != 0)
+        ckpt_in(h, p);
+      else
+        ++ctr_.peer_protocol;
       break;
     case IPIPE_MSG_MIG_ACK:
       if (h.req_id == static_cast<std::uint64_t>(wire::ack_stage::takeover))
@@ -543,6 +659,8 @@ void runtime::mig_begin(const ipipe_msg_hdr& h, std::span<const std::byte> p) {
     return;
   }
   e->state = actor_state::incoming;
+  // From now on the actor's inputs must reach it through the NIC's log.
+  e->peer_driven = cfg_.side == IPIPE_LOC_HOST && (b.flags & wire::mig_f_recoverable) != 0;
   e->group = b.group == IPIPE_GROUP_DRR ? IPIPE_GROUP_DRR : IPIPE_GROUP_FCFS;
   e->quota = st->quota();
   e->budget_ns = b.budget_ns != 0 ? b.budget_ns : cfg_.default_budget_ns;
@@ -638,10 +756,14 @@ void runtime::mig_end(const ipipe_msg_hdr& h) {
   (void)e->impl->restore(ctx);
 
   std::vector<actor_id> ready;
+  std::uint64_t released = 0;
   {
     std::lock_guard lk(e->m);
+    released = drop_record_locked(*e); // back home: the live state supersedes it
     e->state = actor_state::local;
     e->next_tick_ns = 0; // this side's clock starts the period afresh
+    e->inputs_handled = 0;
+    e->outputs_sent = 0;
     e->stats.requests = in.begin.requests;
     e->stats.exec_ns_sum = in.begin.exec_ns_sum;
     e->stats.exec_ns_sumsq = in.begin.exec_ns_sumsq;
@@ -656,6 +778,10 @@ void runtime::mig_end(const ipipe_msg_hdr& h) {
     ready.assign(e->mailbox.size(), e->id);
     e->incoming.reset();
   }
+  if (released != 0) {
+    std::unique_lock l(table_mtx_);
+    quota_total_ -= released;
+  }
   {
     std::lock_guard l(peer_mtx_);
     mig_ctrl_.push_back(message::make(IPIPE_MSG_MIG_ACK, h.dst_actor, 0,
@@ -664,6 +790,171 @@ void runtime::mig_end(const ipipe_msg_hdr& h) {
   ++ctr_.migrations_in;
   raise(IPIPE_EV_ACTOR_MIGRATED, h.dst_actor, cfg_.side, 0);
   notify_ready(ready);
+}
+
+// -- checkpoints --------------------------------------------------------------------
+
+// NIC side: a checkpoint of a pushed actor replaces its recovery image and
+// lets go of the log entries it covers.
+void runtime::ckpt_in(const ipipe_msg_hdr& h, std::span<const std::byte> p) {
+  auto e = find(h.dst_actor);
+  if (!e) {
+    ++ctr_.peer_protocol;
+    return;
+  }
+  std::unique_lock lk(e->m);
+  if (!e->rec || e->state != actor_state::remote)
+    return; // stale: the actor came back or the record went; not an error
+  auto& r = *e->rec;
+  const auto stage = static_cast<wire::ckpt_stage>(h.req_id);
+  const auto bad = [&] {
+    r.ckpt.reset();
+    r.ckpt_image.clear();
+    ++ctr_.peer_protocol;
+  };
+  switch (stage) {
+  case wire::ckpt_stage::begin: {
+    wire::ckpt_begin b{};
+    if (p.size() != sizeof(b))
+      return bad();
+    std::memcpy(&b, p.data(), sizeof(b));
+    if (b.image_bytes > r.image->quota() + (1ULL << 20))
+      return bad(); // an image cannot be much larger than the arena it fills
+    r.ckpt = b;
+    r.ckpt_image.clear();
+    r.ckpt_image.reserve(b.image_bytes);
+    return;
+  }
+  case wire::ckpt_stage::data: {
+    std::uint64_t off = 0;
+    if (!r.ckpt || p.size() < sizeof(off))
+      return bad();
+    std::memcpy(&off, p.data(), sizeof(off));
+    const auto bytes = p.subspan(sizeof(off));
+    if (off != r.ckpt_image.size() || bytes.size() > r.ckpt->image_bytes - off)
+      return bad();
+    r.ckpt_image.insert(r.ckpt_image.end(), bytes.begin(), bytes.end());
+    return;
+  }
+  case wire::ckpt_stage::end: {
+    if (!r.ckpt || r.ckpt_image.size() != r.ckpt->image_bytes)
+      return bad();
+    const wire::ckpt_begin b = *r.ckpt;
+    // The image must sit between the inputs we still hold and those we
+    // forwarded, and be the actor's.
+    if (b.inputs < r.base || b.inputs - r.base > r.log.size())
+      return bad();
+    auto st = dmo_store::rebuild(r.ckpt_image);
+    if (!st || st->owner() != e->id)
+      return bad();
+    r.ckpt.reset();
+    r.ckpt_image.clear();
+    r.ckpt_image.shrink_to_fit();
+    r.ckpt_asked = false;
+    ++ctr_.checkpoints;
+    // A newer checkpoint supersedes one still waiting for its outputs.
+    std::uint64_t give = 0;
+    if (r.pending_image) {
+      give = r.pending_image->quota();
+      give_region(std::move(*r.pending_image).take_memory());
+    }
+    r.pending = b;
+    r.pending_image.emplace(std::move(*st));
+    const std::uint64_t take = r.pending_image->quota();
+    if (r.outputs_seen >= b.outputs)
+      give += apply_checkpoint_locked(*e).first; // what it takes is counted above
+    lk.unlock();
+    std::unique_lock l(table_mtx_);
+    quota_total_ = quota_total_ - give + take;
+    return;
+  }
+  case wire::ckpt_stage::request: break;
+  }
+  bad();
+}
+
+// Makes the pending checkpoint the recovery image and lets go of the log
+// entries it covers. Returns the quota given back and taken, for the
+// caller to account once it dropped the entry's lock.
+std::pair<std::uint64_t, std::uint64_t> runtime::apply_checkpoint_locked(actor_entry& e) {
+  auto& r = *e.rec;
+  const wire::ckpt_begin b = *r.pending;
+  const std::uint64_t give = r.image->quota();
+  give_region(std::move(*r.image).take_memory());
+  r.image.emplace(std::move(*r.pending_image));
+  r.pending.reset();
+  r.pending_image.reset();
+  for (std::uint64_t i = r.base; i < b.inputs; ++i) {
+    r.log_bytes -= sizeof(r.log.front().hdr) + r.log.front().payload.size();
+    r.log.pop_front();
+  }
+  r.base = b.inputs;
+  r.outputs_base = b.outputs;
+  return {give, r.image->quota()};
+}
+
+// Host side: one checkpoint at a time, taken between two handlers and sent
+// over the migration ring as the ring has room.
+std::size_t runtime::pump_checkpoints() {
+  std::size_t n = 0;
+  while (!ckpt_out_ && !ckpt_wanted_.empty()) {
+    const actor_id id = ckpt_wanted_.front();
+    auto e = find(id);
+    if (!e) {
+      ckpt_wanted_.pop_front();
+      continue;
+    }
+    std::lock_guard lk(e->m);
+    if (!e->peer_driven || e->state != actor_state::local || !e->store) {
+      ckpt_wanted_.pop_front(); // it left, or is leaving: nothing to keep
+      continue;
+    }
+    if (e->running)
+      return n; // next pump
+    ckpt_wanted_.pop_front();
+    auto c = std::make_unique<internal::outgoing_checkpoint>();
+    c->id = id;
+    c->image = e->store->serialise();
+    c->begin = wire::ckpt_begin{e->inputs_handled, e->outputs_sent.load(), c->image.size()};
+    ckpt_out_ = std::move(c);
+  }
+  if (!ckpt_out_)
+    return n;
+  auto& c = *ckpt_out_;
+  const auto hdr = [&](wire::ckpt_stage st) {
+    return mig_hdr(IPIPE_MSG_MIG_CKPT, c.id, static_cast<std::uint64_t>(st));
+  };
+  if (!c.begun) {
+    if (!chan_.mig_out.post(hdr(wire::ckpt_stage::begin), as_bytes_of(c.begin)))
+      return n;
+    c.begun = true;
+    ++n;
+  }
+  const std::uint32_t room = chan_.mig_out.geometry().max_payload() - sizeof(std::uint64_t);
+  while (c.off < c.image.size()) {
+    const auto len =
+      static_cast<std::uint32_t>(std::min<std::uint64_t>(c.image.size() - c.off, room));
+    auto r = chan_.mig_out.post_with(hdr(wire::ckpt_stage::data), sizeof(std::uint64_t) + len,
+                                     [&](std::span<std::byte> dst) {
+                                       std::memcpy(dst.data(), &c.off, sizeof(c.off));
+                                       std::memcpy(dst.data() + sizeof(c.off),
+                                                   c.image.data() + c.off, len);
+                                     });
+    if (!r) {
+      chan_.mig_out.publish();
+      return n;
+    }
+    c.off += len;
+    ++n;
+  }
+  if (!chan_.mig_out.post(hdr(wire::ckpt_stage::end), {})) {
+    chan_.mig_out.publish();
+    return n;
+  }
+  chan_.mig_out.publish();
+  ++ctr_.checkpoints;
+  ckpt_out_.reset();
+  return n + 1;
 }
 
 } // namespace ipipe::runtime

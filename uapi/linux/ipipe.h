@@ -390,7 +390,10 @@ struct ipipe_fw_stats {
 	__u64	host_backlog_dropped;	/* host unreachable, queue full */
 	__u64	watchdog_kills;
 	__u64	wire_tx_dropped;	/* unknown endpoint or socket full */
-	__u64	resv[14];
+	__u64	actors_recovered;	/* host actors rebuilt after the host died */
+	__u64	recovery_refused;	/* messages refused: recovery log full */
+	__u64	recovery_checkpoints;	/* host checkpoints taken in */
+	__u64	resv[11];
 };
 
 /* one ACTOR_LIST entry */
@@ -482,6 +485,7 @@ enum ipipe_msg_type {
 	IPIPE_MSG_MIG_ACK	= 7,	/* migration: receiver took over */
 	IPIPE_MSG_ERROR		= 8,	/* reply carrying an ipipe_status */
 	IPIPE_MSG_MIG_PULL	= 9,	/* migration: NIC wants it back */
+	IPIPE_MSG_MIG_CKPT	= 10,	/* recovery: checkpoint of a host actor */
 	IPIPE_MSG_TYPE_LAST,
 };
 

@@ -39,7 +39,7 @@ struct dmo_image_obj {
 struct mig_begin {
   char type[32];              ///< actor type name, NUL-terminated
   std::uint32_t group;        ///< enum ipipe_sched_group
-  std::uint32_t flags;        ///< zero
+  std::uint32_t flags;        ///< mig_f_*
   std::uint64_t budget_ns;    ///< handler budget
   std::uint64_t requests;     ///< statistics carried over
   std::uint64_t exec_ns_sum;  ///< statistics carried over
@@ -57,6 +57,33 @@ struct mig_object {
   std::uint64_t chunk_off;  ///< where this chunk goes in the object
   std::uint32_t chunk_len;  ///< bytes after this header
   std::uint32_t resv;       ///< zero
+};
+
+/// mig_begin::flags: the sender (a NIC) keeps what it needs to rebuild
+/// the actor if the receiver (the host runtime) dies. The receiver then
+/// takes every input of the actor from the peer ring, ticks included, so
+/// the sender's log of them is complete, and checkpoints it on request.
+inline constexpr std::uint32_t mig_f_recoverable = 1U << 0;
+
+/// IPIPE_MSG_MIG_CKPT stages (the message's `req_id`), all on the
+/// migration ring.
+enum class ckpt_stage : std::uint64_t {
+  /// NIC -> host: please checkpoint `dst_actor` (no payload).
+  request = 0,
+  /// host -> NIC: a checkpoint starts (payload ckpt_begin).
+  begin = 1,
+  /// host -> NIC: image bytes (payload: u64 offset, then the bytes).
+  data = 2,
+  /// host -> NIC: the image is complete (no payload).
+  end = 3,
+};
+
+/// IPIPE_MSG_MIG_CKPT `begin` payload: where in the actor's input and
+/// output streams the image was taken.
+struct ckpt_begin {
+  std::uint64_t inputs;      ///< messages handled since the actor arrived
+  std::uint64_t outputs;     ///< messages it sent since it arrived
+  std::uint64_t image_bytes; ///< size of the dmo_store::serialise() image
 };
 
 /// IPIPE_MSG_MIG_ACK stages (the ack's `req_id`).
@@ -83,6 +110,7 @@ static_assert(sizeof(dmo_image_hdr) == 40);
 static_assert(sizeof(dmo_image_obj) == 16);
 static_assert(sizeof(mig_begin) == 120);
 static_assert(sizeof(mig_object) == 32);
+static_assert(sizeof(ckpt_begin) == 24);
 static_assert(std::is_trivially_copyable_v<mig_begin>);
 
 } // namespace ipipe::runtime::wire

@@ -11,6 +11,7 @@
 #include <ipipe/runtime/peer_channel.hpp>
 
 #include <linux/ipipe.h>
+#include <sys/types.h>
 
 #include <atomic>
 #include <cstddef>
@@ -30,6 +31,7 @@ namespace ipipe::runtime {
 namespace internal {
 struct actor_entry;
 struct outgoing_migration;
+struct outgoing_checkpoint;
 } // namespace internal
 
 /// Settings of one runtime instance.
@@ -43,6 +45,15 @@ struct runtime_config {
   /// peer instead of the client sink while a peer is attached: the host
   /// runtime reaches the network only through its NIC.
   bool outbound_via_peer = false;
+  /// NIC side: keep what is needed to rebuild each actor pushed to the peer
+  /// if the peer dies: its state as pushed (later, as last checkpointed by
+  /// the peer) and up to `recovery_log` messages forwarded to it since,
+  /// `recovery_log_bytes` in all. A message that would overflow the log is
+  /// refused (IPIPE_STS_BUSY, counted in recovery_refused); at half full
+  /// the peer is asked for a checkpoint. 0: no recovery, and the actors of
+  /// a dead peer are lost.
+  std::uint32_t recovery_log = 0;
+  std::uint64_t recovery_log_bytes = 16ULL << 20;
 };
 
 /// What create_actor() needs.
@@ -90,6 +101,10 @@ struct runtime_stats {
   std::uint64_t migrations_refused = 0; ///< outgoing migrations the peer refused
   std::uint64_t peer_dropped = 0;   ///< messages dropped when the peer went away
   std::uint64_t pulls_refused = 0;  ///< MIG_PULL requests that could not start
+  std::uint64_t recovered = 0;      ///< actors rebuilt here after the peer died
+  std::uint64_t recovery_refused = 0; ///< messages refused: recovery log full
+  std::uint64_t replay_suppressed = 0; ///< replayed outputs not sent again
+  std::uint64_t checkpoints = 0;    ///< checkpoints sent (host) or taken (NIC)
 };
 
 /// One side's actor runtime: the actor table, the actors' DMO memory, the
@@ -114,7 +129,10 @@ struct runtime_stats {
 ///
 /// **Isolation.** watchdog_tick() (see class watchdog) quarantines actors
 /// whose running handler exceeded its budget and raises
-/// IPIPE_EV_ACTOR_KILLED.
+/// IPIPE_EV_ACTOR_KILLED. The budget is charged time: wall time less the
+/// time the handler's thread waited for a CPU, so an emulated NIC core
+/// that the host's scheduler preempts does not kill its actor. Budgets
+/// are enforced only where a watchdog runs.
 class runtime {
 public:
   /// Client sink: receives the messages that leave the node: replies and
@@ -155,9 +173,12 @@ public:
   /// returns once pump() can no longer touch them. Outgoing migrations not
   /// yet taken over resume here; actors arriving from the peer go back to
   /// remote; messages waiting for the peer are dropped and counted. Actors
-  /// at the peer stay remote: their requests are rejected until a peer is
-  /// attached again.
-  void detach_peer();
+  /// with a recovery record (runtime_config::recovery_log) are rebuilt
+  /// here from it: their last image, then their logged inputs replayed,
+  /// with the outputs the peer had already sent suppressed. The others stay
+  /// remote: their requests are rejected until a peer is attached again.
+  /// Returns the ids of the actors rebuilt.
+  std::vector<actor_id> detach_peer();
   /// Returns true while a peer is attached.
   [[nodiscard]] bool peer_attached() const noexcept { return peer_attached_; }
   /// Returns this runtime's side.
@@ -171,7 +192,9 @@ public:
   [[nodiscard]] expected<actor_id> create_actor(const actor_spec& spec);
   /// Records that actor `id` of `type` runs at the peer (routing only).
   [[nodiscard]] expected<void> add_remote(actor_id id, std::string_view type);
-  /// Removes a local, remote or quarantined actor; errc::busy while migrating.
+  /// Removes a local, remote or quarantined actor; errc::busy while
+  /// migrating. A handler still running finishes (its actor unreachable);
+  /// the actor's memory goes back when it returns.
   [[nodiscard]] expected<void> destroy_actor(actor_id id);
   /// Returns a snapshot of one actor's row.
   [[nodiscard]] expected<actor_info> info(actor_id id) const;
@@ -235,8 +258,10 @@ public:
 
   // -- isolation and statistics -----------------------------------------------------
 
-  /// Quarantines every actor whose running handler started more than its
-  /// budget before `now_ns` (CLOCK_MONOTONIC). Returns the actors stopped.
+  /// Looks at the running handlers at `now_ns` (CLOCK_MONOTONIC): the
+  /// first look at one running for more than a quarter of its budget marks
+  /// it; a later look quarantines its actor once the handler was charged
+  /// more than the budget since the mark. Returns the actors stopped.
   std::size_t watchdog_tick(std::uint64_t now_ns);
   /// Returns the runtime's counters.
   [[nodiscard]] runtime_stats stats() const;
@@ -246,9 +271,27 @@ private:
   using entry_ptr = std::shared_ptr<internal::actor_entry>;
 
   [[nodiscard]] entry_ptr find(actor_id id) const;
-  route route_locked(internal::actor_entry& e, message& m, std::vector<actor_id>& ready);
+  route route_locked(internal::actor_entry& e, message& m, std::vector<actor_id>& ready,
+                     bool* log_full = nullptr);
   route dispatch(message m, bool from_peer);
+  route emit(internal::actor_entry& e, message m);
+  [[nodiscard]] static std::optional<message> error_for(const message& m, std::uint32_t status,
+                                                        errc code);
   void reject(const message& m, std::uint32_t status, errc code);
+  void count_output(actor_id src);
+  void log_input(internal::actor_entry& e, const message& m);
+  [[nodiscard]] bool log_full(const internal::actor_entry& e, const message& m) const;
+  void recover_locked(internal::actor_entry& e, std::unique_lock<std::mutex>& lk,
+                      std::vector<message> after, std::vector<actor_id>& ready);
+  [[nodiscard]] std::uint64_t drop_record_locked(internal::actor_entry& e);
+  bool release_if_destroyed_locked(internal::actor_entry& e);
+  [[nodiscard]] static std::uint64_t charged_since_mark(const internal::actor_entry& e,
+                                                       std::uint64_t now_ns, pid_t tid,
+                                                       bool running_now);
+  void ckpt_in(const ipipe_msg_hdr& h, std::span<const std::byte> p);
+  [[nodiscard]] std::pair<std::uint64_t, std::uint64_t>
+  apply_checkpoint_locked(internal::actor_entry& e);
+  std::size_t pump_checkpoints();
   void to_client(message&& m);
   void enqueue_peer(message&& m);
   void notify_ready(const std::vector<actor_id>& ids);
@@ -302,10 +345,15 @@ private:
   std::deque<std::unique_ptr<internal::outgoing_migration>> outgoing_;
   std::vector<migration_record> records_;
 
+  // Host: checkpoints the NIC asked for, and the one being sent (pump).
+  std::deque<actor_id> ckpt_wanted_;
+  std::unique_ptr<internal::outgoing_checkpoint> ckpt_out_;
+
   struct counters {
     std::atomic<std::uint64_t> executed{0}, rejected{0}, forwarded{0}, buffered{0}, killed{0},
       peer_bad_desc{0}, peer_protocol{0}, migrations_out{0}, migrations_in{0},
-      migrations_refused{0}, peer_dropped{0}, pulls_refused{0};
+      migrations_refused{0}, peer_dropped{0}, pulls_refused{0}, recovered{0},
+      recovery_refused{0}, replay_suppressed{0}, checkpoints{0};
   };
   counters ctr_;
   std::atomic<std::uint32_t> peer_max_payload_{0}; // msg ring payload limit, set at attach
