@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   bool verbose = false;
   std::string dispatch = "runtime";
   std::vector<std::string> peers;
+  std::uint32_t recovery_log = 4096;
+  std::string recovery_log_size = "16M";
   app.add_option("--socket", socket_path, "ivshmem server unix socket to listen on")
     ->required();
   app.add_option("--host-mem", host_mem,
@@ -65,6 +67,13 @@ int main(int argc, char** argv) {
     ->check(CLI::IsMember({"runtime", "builtin"}))
     ->capture_default_str();
   app.add_option("--peer", peers, "peer node on the wire, HANDLE=ADDR:PORT (HANDLE 1..255)");
+  app.add_option("--recovery-log", recovery_log,
+                 "messages kept per actor pushed to the host, to rebuild it if the host "
+                 "runtime dies; 0: no recovery")
+    ->capture_default_str();
+  app.add_option("--recovery-log-size", recovery_log_size,
+                 "bytes those messages may take per actor, K/M/G suffixes")
+    ->capture_default_str();
   app.add_flag("-v,--verbose", verbose, "log peers and events to stderr");
   CLI11_PARSE(app, argc, argv);
 
@@ -76,8 +85,13 @@ int main(int argc, char** argv) {
   cfg.fw.heartbeat_ms = heartbeat_ms;
   auto hm = ipipe::nic::parse_host_mem(host_mem);
   auto nm = ipipe::nic::parse_size(nic_mem);
+  auto rls = ipipe::nic::parse_size(recovery_log_size);
   if (!hm || !nm) {
     fmt::print(stderr, "ipipe-nic: {}\n", (!hm ? hm.err() : nm.err()).message());
+    return 2;
+  }
+  if (!rls) {
+    fmt::print(stderr, "ipipe-nic: --recovery-log-size: {}\n", rls.err().message());
     return 2;
   }
   cfg.host_mem = *hm;
@@ -123,6 +137,8 @@ int main(int argc, char** argv) {
     nc.engine.policy.cores = cores;
     nc.engine.policy.max_actors = cfg.fw.max_actors + 1;
     nc.runtime.max_actors = cfg.fw.max_actors;
+    nc.runtime.recovery_log = recovery_log;
+    nc.runtime.recovery_log_bytes = *rls;
     rt = std::make_unique<ipipe::fw::runtime_dispatch>(nc);
     cfg.dispatch = rt.get();
   }

@@ -183,6 +183,13 @@ void runtime_dispatch::refine(ipipe_actor_info& info) const {
   info.tail_ns = u.tail_ns;
 }
 
+void runtime_dispatch::refine(ipipe_fw_stats& stats) const {
+  const auto s = node_.nic_runtime().stats();
+  stats.actors_recovered = s.recovered;
+  stats.recovery_refused = s.recovery_refused;
+  stats.recovery_checkpoints = s.checkpoints;
+}
+
 dispatch_stats runtime_dispatch::stats() const noexcept {
   return {delivered_.load(std::memory_order_relaxed), refused_.load(std::memory_order_relaxed)};
 }

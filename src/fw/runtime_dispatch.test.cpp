@@ -34,7 +34,8 @@ void register_types() { fw::register_builtin_actors(); }
 
 // The NIC with the runtime, and a host runtime on a thread of its own.
 struct fw_fixture {
-  fw_fixture() : dispatch(node_cfg()), nic(emu_cfg(dispatch)) {
+  explicit fw_fixture(std::uint32_t recovery_log = 0)
+    : dispatch(node_cfg(recovery_log)), nic(emu_cfg(dispatch)) {
     register_types();
     auto d = host::device::attach_direct(nic.socket());
     EXPECT_TRUE(d) << d.err().message();
@@ -43,9 +44,10 @@ struct fw_fixture {
 
   ~fw_fixture() { stop_host(); }
 
-  static node::node_config node_cfg() {
+  static node::node_config node_cfg(std::uint32_t recovery_log) {
     register_types();
     node::node_config c;
+    c.runtime.recovery_log = recovery_log;
     c.engine.policy.cores = 2;
     c.engine.policy.max_actors = 257;
     c.engine.policy.migrate = false; // only the test moves actors
@@ -222,6 +224,37 @@ TEST(fw_runtime, host_actors_answer_through_the_nic_and_fail_cleanly_when_it_goe
   auto m = c.receive();
   ASSERT_TRUE(m) << "a request for an unreachable actor is answered";
   EXPECT_EQ(m->hdr.type, IPIPE_MSG_ERROR);
+}
+
+// What a crash of ipiped looks like to the NIC: the host runtime's rings
+// go (the kernel closes its file; in direct attach the peer hangs up).
+TEST(fw_runtime, an_actor_on_a_host_that_dies_is_rebuilt_on_the_nic_with_its_count) {
+  fw_fixture f(64);
+  f.start_host();
+  // Persistent, as ipiped's configured actors are: it outlives the file.
+  auto id = f.dev->register_actor({"counter", 0, IPIPE_LOC_NIC, 1 << 16, IPIPE_ACTOR_F_PERSIST});
+  ASSERT_TRUE(id);
+  fw::testing::wire_client c{f.nic.emu().wire_port_number()};
+  std::uint64_t req = 0;
+  for (int i = 0; i < 10; ++i, ++req)
+    ASSERT_EQ(c.tally(*id, req), req + 1);
+  ASSERT_TRUE(f.dev->migrate(*id, IPIPE_LOC_HOST));
+  ASSERT_TRUE(f.wait_location(*id, IPIPE_LOC_HOST));
+  // More than the log holds: the host's checkpoints keep it short.
+  for (int i = 0; i < 150; ++i, ++req)
+    ASSERT_EQ(c.tally(*id, req), req + 1) << "answered by the host";
+  EXPECT_GE(f.host.stats().checkpoints, 2u);
+
+  f.stop_host();
+  f.dev.reset();
+  ASSERT_TRUE(f.wait_location(*id, IPIPE_LOC_NIC)) << "rebuilt where it came from";
+  for (int i = 0; i < 10; ++i, ++req)
+    ASSERT_EQ(c.tally(*id, req), req + 1) << "no acknowledged increment lost or repeated";
+  ipipe_fw_stats st = f.nic.emu().fw().counters().snapshot();
+  f.dispatch.refine(st);
+  EXPECT_EQ(st.actors_recovered, 1u);
+  EXPECT_EQ(st.recovery_refused, 0u);
+  EXPECT_GE(st.recovery_checkpoints, 2u);
 }
 
 } // namespace

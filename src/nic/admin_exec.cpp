@@ -50,7 +50,8 @@ firmware::exec_result firmware::execute(const ipipe_admin_cmd& cmd) {
     reset();
     return {};
   case IPIPE_ADMIN_GET_STATS: {
-    const ipipe_fw_stats s = counters_.snapshot();
+    ipipe_fw_stats s = counters_.snapshot();
+    dispatch_->refine(s);
     return write_host(cmd.buf.addr, cmd.buf.len, &s, sizeof(s));
   }
   case IPIPE_ADMIN_ACTOR_LIST:

@@ -57,7 +57,9 @@ expected<void> nic_node::attach_host(runtime::peer_channel nic_end, runtime::run
 }
 
 void nic_node::detach_host() {
-  rt_.detach_peer();
+  // Actors the runtime rebuilt from their recovery records run here now.
+  for (auto id : rt_.detach_peer())
+    (void)engine_.set_location(id, sched::location::nic);
   // Pulls in flight fail now; pushes resolve themselves (the actor is local
   // again) at the next management round.
   wake_.notify_one();

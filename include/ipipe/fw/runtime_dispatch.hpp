@@ -54,6 +54,7 @@ public:
   ipipe_status host_runtime(const std::optional<nic::host_runtime_rings>& rings) override;
   void reset() override;
   void refine(ipipe_actor_info& info) const override;
+  void refine(ipipe_fw_stats& stats) const override;
   void doorbell() override { node_.wake(); }
 
   /// Returns the node (tests and statistics).

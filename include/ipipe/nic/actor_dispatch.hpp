@@ -113,6 +113,8 @@ public:
   /// Fills in what the dispatcher knows of a live actor (group, memory,
   /// execution statistics, mailbox) on its ACTOR_LIST entry.
   virtual void refine(ipipe_actor_info& info) const { (void)info; }
+  /// Fills in the dispatcher's own counters of GET_STATS.
+  virtual void refine(ipipe_fw_stats& stats) const { (void)stats; }
   /// The NIC was reset: forget every actor.
   virtual void reset() {}
 };

@@ -98,7 +98,8 @@ public:
   /// and the attach may happen at any time.
   [[nodiscard]] expected<void> attach_host(runtime::peer_channel nic_end, runtime::runtime* host);
   /// Disconnects a host runtime of another process (it went away); on
-  /// return the node no longer touches its rings.
+  /// return the node no longer touches its rings. Actors with a recovery
+  /// record (runtime_config::recovery_log) are rebuilt and run here.
   void detach_host();
   /// Starts the engine's cores and the management thread; errc::busy if
   /// already started.
