@@ -95,11 +95,15 @@ void ipiped::stop() {
   nodes_.clear();
 }
 
-void ipiped::tick() {
+bool ipiped::tick() {
+  for (const auto& n : nodes_)
+    if (n->lost())
+      return false;
   if (uses_netlink_ && !ctl_.connected() && ctl_.connect() && params_pending_)
     if (auto r = push_params(cfg_.params); !r)
       log::err("{}", r.err().message());
   notify_.status(status_line());
+  return true;
 }
 
 std::string ipiped::status_line() const {

@@ -28,8 +28,9 @@ public:
   void reload();
   /// Sends the host actors back to their NICs and stops.
   void stop();
-  /// Periodic work (every second): netlink reconnect, STATUS, watchdog.
-  void tick();
+  /// Periodic work (every second): netlink reconnect, STATUS. Returns
+  /// false if a NIC went away.
+  [[nodiscard]] bool tick();
   /// Returns the netlink event fd to poll, or -1.
   [[nodiscard]] int event_fd() const noexcept { return ctl_.event_fd(); }
   /// Handles readable netlink events.

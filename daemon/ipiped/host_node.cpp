@@ -203,6 +203,9 @@ void host_node::io_loop() {
     const std::uint64_t now = monotonic_ns();
     if (now >= next_tick) {
       n += rt_.tick(now);
+      // The watchdog too: a handler overrunning its budget holds a worker.
+      // An idle loop looks less often, and then nothing runs anyway.
+      (void)rt_.watchdog_tick(now);
       next_tick = now + tick_period_ns;
     }
     if (n != 0) {
@@ -220,15 +223,19 @@ void host_node::io_loop() {
       last_work = monotonic_ns();
       continue;
     }
-    std::array<pollfd, 2> fds{{{dev_->event_fd(), POLLIN | POLLPRI, 0}, {wake_.get(), POLLIN, 0}}};
-    const int r = ::poll(fds.data(), fds.size(), idle_poll_ms);
+    std::array<pollfd, 3> fds{{{dev_->event_fd(), POLLIN | POLLPRI, 0},
+                               {wake_.get(), POLLIN, 0},
+                               {dev_->control_fd(), POLLIN, 0}}};
+    const int r = ::poll(fds.data(), fds[2].fd >= 0 ? 3 : 2, idle_poll_ms);
     io_sleeping_.store(false, std::memory_order_release);
     wakeups_.fetch_add(1, std::memory_order_relaxed);
     if (r < 0)
       continue;
-    if ((fds[0].revents & (POLLERR | POLLHUP)) != 0) {
-      log::err("{}: the device went away", name_);
+    if ((fds[0].revents & (POLLERR | POLLHUP)) != 0 ||
+        (fds[2].revents != 0 && !dev_->check_alive())) {
+      log::err("{}: the NIC went away", name_);
       rt_.detach_peer();
+      lost_.store(true, std::memory_order_release);
       return;
     }
     if (fds[0].revents != 0)

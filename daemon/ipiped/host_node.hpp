@@ -73,6 +73,8 @@ public:
   [[nodiscard]] runtime::runtime& actors() noexcept { return rt_; }
   /// Returns the counters.
   [[nodiscard]] node_counters counters() const;
+  /// Returns true once the NIC went away (its I/O thread ended).
+  [[nodiscard]] bool lost() const noexcept { return lost_.load(std::memory_order_acquire); }
 
 private:
   host_node(std::unique_ptr<host::device> dev, std::string name, const node_settings& s);
@@ -89,6 +91,7 @@ private:
   unique_fd wake_; // eventfd: workers produced output for the NIC
   std::atomic<bool> io_sleeping_{false};
   std::atomic<bool> stop_{false};
+  std::atomic<bool> lost_{false}; // the NIC went away
   std::atomic<std::uint64_t> wakeups_{0};
   std::thread io_;
 };

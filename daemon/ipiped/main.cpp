@@ -75,7 +75,12 @@ int run(daemon::ipiped& d) {
     if (fds[1].revents != 0) {
       std::uint64_t expirations = 0;
       [[maybe_unused]] ssize_t r = ::read(timer.get(), &expirations, sizeof(expirations));
-      d.tick();
+      // A NIC that went away does not come back under this process: exit
+      // with an error, and systemd's Restart=on-failure starts afresh.
+      if (!d.tick()) {
+        daemon::log::err("a NIC went away; exiting");
+        return 1;
+      }
       d.notify().watchdog();
     }
     if (fds[2].fd >= 0 && fds[2].revents != 0)

@@ -203,3 +203,23 @@ TEST(ipiped_program, runs_under_the_notify_protocol_reloads_and_stops_cleanly) {
   ::unlink(conf.c_str());
   ::unlink(err.c_str());
 }
+
+TEST(ipiped_program, a_nic_that_dies_makes_it_exit_1_at_once_for_a_restart) {
+  auto nic = std::make_unique<nic_process>();
+  ASSERT_TRUE(exists(nic->ready));
+  const std::string conf = base() + "-lost.conf", err = base() + "-lost.err";
+  write_file(conf, config_for(nic->sock));
+  notify_socket ns{base() + "-lost-notify.sock"};
+  pid_t pid = spawn(IPIPED_BINARY, {"--config", conf}, err, ns.path());
+  ASSERT_NE(ns.wait_for("READY=1").find("READY=1"), std::string::npos) << slurp(err);
+  ::kill(nic->pid, SIGKILL);
+  // The tick notices within a second; tearing down must not wait out the
+  // admin queue's timeouts on a NIC that is not there (5 s per command).
+  EXPECT_EQ(wait_exit(pid, 40), 1) << slurp(err);
+  const std::string text = slurp(err);
+  EXPECT_NE(text.find("the NIC went away"), std::string::npos) << text;
+  EXPECT_NE(text.find("<3>a NIC went away; exiting"), std::string::npos) << text;
+  nic.reset();
+  ::unlink(conf.c_str());
+  ::unlink(err.c_str());
+}

@@ -185,6 +185,8 @@ public:
   }
 
   int event_fd() const noexcept override { return a_->irq_fd(IPIPE_VEC_RING); }
+  int control_fd() const noexcept override { return a_->server_fd(); }
+  bool check_alive() noexcept override { return a_->poll_server(); }
   void ack_event() noexcept override {
     std::uint64_t n = 0;
     [[maybe_unused]] ssize_t r = ::read(a_->irq_fd(IPIPE_VEC_RING), &n, sizeof(n));

@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstring>
 #include <thread>
 
@@ -163,11 +164,16 @@ void attachment::resync_admin() {
   cq_ = ring_consumer<ipipe_admin_cqe>{cq_view_};
 }
 
-void attachment::poll_server() {
-  for (;;) {
+bool attachment::poll_server() {
+  std::lock_guard s{server_lock_};
+  while (!gone()) {
     auto m = ivshmem::receive(sock_.get(), milliseconds{0});
-    if (!m)
-      return;
+    if (!m) {
+      // Nothing more to read, or the server (the NIC) is gone for good.
+      if (m.err().code() != errc::timed_out)
+        gone_.store(true, std::memory_order_release);
+      break;
+    }
     if (m->value < 0 || m->value > 0xffff)
       continue;
     std::lock_guard g{peers_lock_};
@@ -177,6 +183,7 @@ void attachment::poll_server() {
     else
       peers_.erase(p);
   }
+  return !gone();
 }
 
 expected<void> attachment::doorbell(unsigned vec, std::uint32_t peer) {
@@ -203,19 +210,30 @@ expected<std::uint64_t> attachment::wait_irq(unsigned vec, std::chrono::millisec
   const int fd = irq_fd(vec);
   if (fd < 0)
     return error{errc::invalid_argument, "no such vector"};
-  pollfd p{fd, POLLIN, 0};
-  int r;
-  do {
-    r = ::poll(&p, 1, static_cast<int>(timeout.count()));
-  } while (r < 0 && errno == EINTR);
-  if (r < 0)
-    return sys::last_error("poll irq");
-  if (r == 0)
-    return error{errc::timed_out, "irq wait"};
-  std::uint64_t count = 0;
-  if (::read(fd, &count, sizeof(count)) != sizeof(count))
-    return std::uint64_t{0}; // another waiter took it
-  return count;
+  const auto deadline = clock::now() + timeout;
+  for (;;) {
+    if (gone())
+      return error{errc::closed, "the NIC went away"};
+    // The server's socket too: it closes when the NIC's process ends, and
+    // nothing else would tell a waiter that no interrupt will ever come.
+    std::array<pollfd, 2> p{{{fd, POLLIN, 0}, {sock_.get(), POLLIN, 0}}};
+    int r;
+    do {
+      r = ::poll(p.data(), p.size(), static_cast<int>(left(deadline).count()));
+    } while (r < 0 && errno == EINTR);
+    if (r < 0)
+      return sys::last_error("poll irq");
+    if (r == 0)
+      return error{errc::timed_out, "irq wait"};
+    if (p[1].revents != 0 && !poll_server())
+      return error{errc::closed, "the NIC went away"};
+    if (p[0].revents == 0)
+      continue;
+    std::uint64_t count = 0;
+    if (::read(fd, &count, sizeof(count)) != sizeof(count))
+      return std::uint64_t{0}; // another waiter took it
+    return count;
+  }
 }
 
 expected<host_buffer> attachment::alloc(std::size_t size, std::size_t align) {
@@ -262,6 +280,8 @@ void attachment::free(const host_buffer& b) {
 }
 
 expected<std::uint16_t> attachment::post(const ipipe_admin_cmd& cmd) {
+  if (gone())
+    return error{errc::closed, "the NIC went away"};
   ipipe_admin_cmd c = cmd;
   c.cmd_id = next_cmd_id_++;
   if (!sq_.push(c))
@@ -278,6 +298,8 @@ expected<ipipe_admin_cqe> attachment::reap(std::chrono::milliseconds timeout) {
       cq_.release();
       return cqe;
     }
+    if (gone())
+      return error{errc::closed, "the NIC went away"};
     if (cq_.broken())
       return error{errc::protocol_error, "admin CQ producer index is impossible"};
     auto rest = left(deadline);

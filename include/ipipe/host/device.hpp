@@ -105,6 +105,14 @@ public:
   /// Consumes a ring signal seen on event_fd() (a no-op where readiness
   /// is level-triggered on the rings themselves, as with the kernel).
   virtual void ack_event() noexcept = 0;
+  /// Returns a file descriptor to poll for the NIC going away where
+  /// event_fd() does not report it as POLLHUP (direct attach: the
+  /// emulator's socket), or -1. When it polls readable, call
+  /// check_alive().
+  [[nodiscard]] virtual int control_fd() const noexcept { return -1; }
+  /// Handles what control_fd() reported; returns false once the NIC is
+  /// gone.
+  [[nodiscard]] virtual bool check_alive() noexcept { return true; }
   /// Sets the scheduling parameters selected by `mask` (IPIPE_PARAM_*)
   /// through the admin queue. Direct attach only: with the kernel the
   /// operator's interfaces are netlink and sysfs (errc::not_supported).

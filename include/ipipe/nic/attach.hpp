@@ -7,6 +7,7 @@
 
 #include <linux/ipipe.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -108,8 +109,13 @@ public:
                                        std::chrono::milliseconds{5000});
 
   /// Reads pending server messages (peers joining and leaving) without
-  /// blocking.
-  void poll_server();
+  /// blocking. Returns false once the server closed the connection: the
+  /// NIC's process is gone, and every later call fails with errc::closed.
+  bool poll_server();
+  /// Returns true once the NIC is known to be gone.
+  [[nodiscard]] bool gone() const noexcept { return gone_.load(std::memory_order_acquire); }
+  /// Returns the server connection, readable when poll_server() has work.
+  [[nodiscard]] int server_fd() const noexcept { return sock_.get(); }
 
 private:
   attachment() = default;
@@ -119,6 +125,8 @@ private:
                                                std::chrono::milliseconds timeout);
 
   unique_fd sock_;
+  std::mutex server_lock_; // one reader of sock_ at a time
+  std::atomic<bool> gone_{false};
   std::uint32_t id_ = 0;
   unsigned vectors_ = 0;
   guarded_mapping bar2_;
