@@ -13,7 +13,11 @@ std::string error_reply_reason(std::span<const std::byte> body) {
   if (body.size() < sizeof(st))
     return "IPIPE_MSG_ERROR without a status";
   std::memcpy(&st, body.data(), sizeof(st)); // little-endian on the wire and here
-  return fmt::format("IPIPE_MSG_ERROR status {}", st);
+  std::uint32_t code = 0; // the runtime's reason, when it gives one
+  if (body.size() < 2 * sizeof(code))
+    return fmt::format("IPIPE_MSG_ERROR status {}", st);
+  std::memcpy(&code, body.data() + sizeof(st), sizeof(code));
+  return fmt::format("IPIPE_MSG_ERROR status {} reason {}", st, code);
 }
 
 void echo_workload::pattern(std::uint64_t token, std::span<std::byte> out) noexcept {
