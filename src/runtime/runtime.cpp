@@ -55,6 +55,9 @@ expected<void> runtime::attach_peer(peer_channel ch) {
   std::lock_guard pl(pump_mtx_);
   std::lock_guard l(peer_mtx_);
   chan_ = ch;
+  peer_in_good_ = 0;
+  pending_end_.reset();
+  peer_out_seq_ = 0;
   peer_max_payload_ = ch.msg_out.geometry().max_payload();
   peer_attached_ = true;
   return {};
@@ -295,6 +298,7 @@ void runtime::notify_ready(const std::vector<actor_id>& ids) {
 void runtime::enqueue_peer(message&& m) {
   std::lock_guard l(peer_mtx_);
   to_peer_.push_back(std::move(m));
+  ++peer_out_seq_;
   ++ctr_.forwarded;
 }
 

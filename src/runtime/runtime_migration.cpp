@@ -72,6 +72,12 @@ std::size_t runtime::pump() {
   std::size_t n = 0;
   n += pump_in_mig();
   n += pump_in_msgs();
+  // The END that waited for the actor's earlier messages, once they are in.
+  if (pending_end_ && peer_in_good_ + chan_.msg_in.bad_descriptors() >= pending_end_->second) {
+    const ipipe_msg_hdr h = pending_end_->first;
+    pending_end_.reset();
+    install(h);
+  }
   std::size_t out = pump_out_msgs(); // acks first: see pump_outgoing()
   out += pump_outgoing();
   out += pump_checkpoints();
@@ -88,12 +94,15 @@ std::vector<actor_id> runtime::detach_peer() {
     std::lock_guard pl(pump_mtx_);
     ckpt_wanted_.clear();
     ckpt_out_.reset();
+    pending_end_.reset();
     {
       std::lock_guard l(peer_mtx_);
       if (!peer_attached_)
         return {};
       peer_attached_ = false;
       chan_ = {};
+      peer_in_good_ = 0;
+      peer_out_seq_ = 0;
       ctr_.peer_dropped += to_peer_.size();
       to_peer_.clear();
       mig_ctrl_.clear();
@@ -425,7 +434,14 @@ std::size_t runtime::pump_outgoing() {
         ++o.rec.requests;
         ++n;
       }
-      if (!chan_.mig_out.post(mig_hdr(IPIPE_MSG_MIG_END, e.id), {})) {
+      wire::mig_end end{};
+      {
+        // Everything queued for the message ring so far precedes what the
+        // actor will send from the other side.
+        std::lock_guard l(peer_mtx_);
+        end.msg_seq = peer_out_seq_;
+      }
+      if (!chan_.mig_out.post(mig_hdr(IPIPE_MSG_MIG_END, e.id), as_bytes_of(end))) {
         chan_.mig_out.publish();
         return n;
       }
@@ -540,6 +556,7 @@ std::size_t runtime::pump_in_msgs() {
   std::span<const std::byte> p;
   while (chan_.msg_in.next(h, p)) {
     ++n;
+    ++peer_in_good_;
     if (h.type == IPIPE_MSG_MIG_ACK && h.req_id == static_cast<std::uint64_t>(wire::ack_stage::fence)) {
       mig_ack(h, true);
     } else if ((h.type >= IPIPE_MSG_MIG_BEGIN && h.type <= IPIPE_MSG_MIG_ACK) ||
@@ -568,7 +585,7 @@ std::size_t runtime::pump_in_mig() {
     case IPIPE_MSG_MIG_BEGIN: mig_begin(h, p); break;
     case IPIPE_MSG_MIG_OBJECT: mig_object(h, p); break;
     case IPIPE_MSG_MIG_REQUEST: mig_request(h, p); break;
-    case IPIPE_MSG_MIG_END: mig_end(h); break;
+    case IPIPE_MSG_MIG_END: mig_end(h, p); break;
     case IPIPE_MSG_MIG_PULL:
       // The peer wants its actor back: push it, unless it cannot move now.
       if (!migrate(h.dst_actor))
@@ -733,7 +750,24 @@ void runtime::mig_request(const ipipe_msg_hdr& h, std::span<const std::byte> p) 
   e->incoming->reqs.push_back(std::move(m));
 }
 
-void runtime::mig_end(const ipipe_msg_hdr& h) {
+void runtime::mig_end(const ipipe_msg_hdr& h, std::span<const std::byte> p) {
+  auto e = find(h.dst_actor);
+  wire::mig_end end{};
+  if (!e || !receiving(*e) || p.size() != sizeof(end) || pending_end_) {
+    ++ctr_.peer_protocol;
+    return;
+  }
+  std::memcpy(&end, p.data(), sizeof(end));
+  if (peer_in_good_ + chan_.msg_in.bad_descriptors() < end.msg_seq) {
+    pending_end_.emplace(h, end.msg_seq);
+    return;
+  }
+  install(h);
+}
+
+// The END of a stream whose actor's earlier messages are all in: the actor
+// runs here from now on.
+void runtime::install(const ipipe_msg_hdr& h) {
   auto e = find(h.dst_actor);
   if (!e || !receiving(*e)) {
     ++ctr_.peer_protocol;

@@ -59,6 +59,14 @@ struct mig_object {
   std::uint32_t resv;       ///< zero
 };
 
+/// IPIPE_MSG_MIG_END payload. The actor's outputs from before it left are
+/// on the message ring, its stream on the migration ring: the receiver
+/// lets it run only once it has taken in `msg_seq` messages from the
+/// message ring, so nothing it sends from its new side overtakes them.
+struct mig_end {
+  std::uint64_t msg_seq; ///< messages the sender queued for the message ring
+};
+
 /// mig_begin::flags: the sender (a NIC) keeps what it needs to rebuild
 /// the actor if the receiver (the host runtime) dies. The receiver then
 /// takes every input of the actor from the peer ring, ticks included, so
@@ -111,6 +119,7 @@ static_assert(sizeof(dmo_image_obj) == 16);
 static_assert(sizeof(mig_begin) == 120);
 static_assert(sizeof(mig_object) == 32);
 static_assert(sizeof(ckpt_begin) == 24);
+static_assert(sizeof(mig_end) == 8);
 static_assert(std::is_trivially_copyable_v<mig_begin>);
 
 } // namespace ipipe::runtime::wire

@@ -306,7 +306,8 @@ private:
   void mig_begin(const ipipe_msg_hdr& h, std::span<const std::byte> p);
   void mig_object(const ipipe_msg_hdr& h, std::span<const std::byte> p);
   void mig_request(const ipipe_msg_hdr& h, std::span<const std::byte> p);
-  void mig_end(const ipipe_msg_hdr& h);
+  void mig_end(const ipipe_msg_hdr& h, std::span<const std::byte> p);
+  void install(const ipipe_msg_hdr& h);
   void mig_ack(const ipipe_msg_hdr& h, bool fence);
   void mig_refused(const ipipe_msg_hdr& h);
   void refuse(actor_id id);
@@ -327,13 +328,17 @@ private:
   mutable std::mutex ready_mtx_; // protects ready_fifo_
   std::deque<actor_id> ready_fifo_;
 
-  mutable std::mutex peer_mtx_; // protects to_peer_ and mig_ctrl_
+  mutable std::mutex peer_mtx_; // protects to_peer_, mig_ctrl_ and peer_out_seq_
   std::deque<message> to_peer_;  // for msg_out, in order
   std::deque<message> mig_ctrl_; // takeover acks for mig_out
+  std::uint64_t peer_out_seq_ = 0; // messages ever queued in to_peer_ (this attachment)
   std::atomic<bool> peer_attached_{false};
 
-  std::mutex pump_mtx_; // one pump at a time; owns chan_
+  std::mutex pump_mtx_; // one pump at a time; owns chan_ and what follows
   peer_channel chan_;
+  std::uint64_t peer_in_good_ = 0; // messages taken from msg_in (bad ones apart)
+  // A MIG_END waiting for the messages the sender queued before it.
+  std::optional<std::pair<ipipe_msg_hdr, std::uint64_t>> pending_end_;
 
   [[nodiscard]] mmap_region take_region(std::uint64_t quota);
   void give_region(mmap_region r);
