@@ -222,6 +222,67 @@ int ipipe_admin_exec(struct ipipe_dev *ipd, struct ipipe_admin_cmd *cmd,
 	return ipipe_status_to_errno(cqe->status);
 }
 
+/* A coherent buffer the firmware fills; freed by whoever holds it last. */
+struct ipipe_read_buf {
+	void *cpu;
+	dma_addr_t dma;
+	size_t len;
+};
+
+static void ipipe_read_buf_free(struct ipipe_dev *ipd, void *ctx)
+{
+	struct ipipe_read_buf *b = ctx;
+
+	dma_free_coherent(&ipd->pdev->dev, b->len, b->cpu, b->dma);
+	kfree(b);
+}
+
+/**
+ * ipipe_admin_read - run a command that DMAs a buffer to the host
+ * @ipd: the device
+ * @opcode: IDENTIFY, GET_PARAMS, GET_STATS or ACTOR_LIST
+ * @out: receives the @len bytes the firmware wrote
+ * @len: the buffer's size
+ * @value: receives the completion's value; may be NULL
+ * @timeout_ms: how long to wait
+ *
+ * If the wait ends early, the firmware may still write the buffer: it
+ * stays the command's and is freed when the late completion arrives.
+ *
+ * Return: 0, -ENOMEM or the error of ipipe_admin_exec().
+ */
+int ipipe_admin_read(struct ipipe_dev *ipd, u16 opcode, void *out, u32 len, u64 *value,
+		     unsigned int timeout_ms)
+{
+	struct ipipe_admin_cmd cmd = {};
+	struct ipipe_admin_cqe cqe;
+	struct ipipe_read_buf *b;
+	int err;
+
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	b->len = len;
+	b->cpu = dma_alloc_coherent(&ipd->pdev->dev, len, &b->dma, GFP_KERNEL);
+	if (!b->cpu) {
+		kfree(b);
+		return -ENOMEM;
+	}
+	cmd.opcode = opcode;
+	cmd.buf.addr = b->dma;
+	cmd.buf.len = len;
+	err = ipipe_admin_exec(ipd, &cmd, &cqe, timeout_ms, ipipe_read_buf_free, b);
+	if (err == -ETIMEDOUT || err == -EINTR)
+		return err;	/* the buffer now belongs to the command's slot */
+	if (!err) {
+		memcpy(out, b->cpu, len);
+		if (value)
+			*value = cqe.value;
+	}
+	ipipe_read_buf_free(ipd, b);
+	return err;
+}
+
 int ipipe_adminq_init(struct ipipe_dev *ipd)
 {
 	struct ipipe_hw_header *hdr = ipd->hdr;

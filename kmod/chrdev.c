@@ -120,12 +120,7 @@ void ipipe_chrdev_revoke(struct ipipe_dev *ipd)
 
 static long ipipe_get_stats(struct ipipe_dev *ipd, void __user *argp)
 {
-	struct device *dev = &ipd->pdev->dev;
-	struct ipipe_admin_cmd cmd = {};
-	struct ipipe_admin_cqe cqe;
-	struct ipipe_fw_stats *fw;
 	struct ipipe_stats st;
-	dma_addr_t fw_dma;
 	int err, i;
 
 	err = ipipe_copy_struct_from_user(&st, sizeof(st), argp, IPIPE_STATS_SIZE_VER0);
@@ -133,18 +128,8 @@ static long ipipe_get_stats(struct ipipe_dev *ipd, void __user *argp)
 		return err;
 	if (memchr_inv((u8 *)&st + sizeof(st.size), 0, sizeof(st) - sizeof(st.size)))
 		return -EINVAL;
-	fw = dma_alloc_coherent(dev, sizeof(*fw), &fw_dma, GFP_KERNEL);
-	if (!fw)
-		return -ENOMEM;
-	cmd.opcode = IPIPE_ADMIN_GET_STATS;
-	cmd.buf.addr = fw_dma;
-	cmd.buf.len = sizeof(*fw);
-	err = ipipe_admin_exec(ipd, &cmd, &cqe, ipipe_admin_timeout(), NULL, NULL);
-	if (err == -ETIMEDOUT || err == -EINTR)
-		return err;	/* the NIC may still write into fw: leak it */
-	if (!err)
-		memcpy(&st.fw, fw, sizeof(st.fw));
-	dma_free_coherent(dev, sizeof(*fw), fw, fw_dma);
+	err = ipipe_admin_read(ipd, IPIPE_ADMIN_GET_STATS, &st.fw, sizeof(st.fw), NULL,
+			       ipipe_admin_timeout());
 	if (err)
 		return err;
 	for (i = 0; i < IPIPE_NUM_VECTORS; i++)

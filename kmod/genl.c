@@ -33,6 +33,11 @@ static const struct nla_policy ipipe_dev_policy[IPIPE_A_DEV_INDEX + 1] = {
 	[IPIPE_A_DEV_INDEX] = { .type = NLA_U32 },
 };
 
+static const struct nla_policy ipipe_dev_get_policy[IPIPE_A_STATS_REQ + 1] = {
+	[IPIPE_A_DEV_INDEX] = { .type = NLA_U32 },
+	[IPIPE_A_STATS_REQ] = { .type = NLA_FLAG },
+};
+
 static const struct nla_policy ipipe_params_policy[IPIPE_A_FCFS_CORES + 1] = {
 	[IPIPE_A_DEV_INDEX] = { .type = NLA_U32 },
 	[IPIPE_A_TAIL_THRESH_NS] = NLA_POLICY_FULL_RANGE(NLA_U64, &ipipe_thresh_range),
@@ -54,9 +59,41 @@ static const struct nla_policy ipipe_migrate_policy[IPIPE_A_ACTOR + 1] = {
 
 static struct genl_family ipipe_genl_family;
 
-static int ipipe_nl_fill_dev(struct sk_buff *msg, struct ipipe_dev *ipd, u32 portid,
-			     u32 seq, int flags)
+/*
+ * The IPIPE_A_STATS nest: struct ipipe_fw_stats field by field (the
+ * attributes follow its order), then the driver's counters.
+ */
+static int ipipe_nl_put_stats(struct sk_buff *msg, struct ipipe_dev *ipd,
+			      const struct ipipe_fw_stats *fw)
 {
+	const __u64 *v = &fw->admin_cmds;
+	struct nlattr *nest;
+	int i;
+
+	BUILD_BUG_ON(IPIPE_A_STATS_RECOVERY_CHECKPOINTS - IPIPE_A_STATS_ADMIN_CMDS + 1 !=
+		     offsetof(struct ipipe_fw_stats, resv) / sizeof(__u64));
+	nest = nla_nest_start(msg, IPIPE_A_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = IPIPE_A_STATS_ADMIN_CMDS; i <= IPIPE_A_STATS_RECOVERY_CHECKPOINTS; i++)
+		if (nla_put_u64_64bit(msg, i, v[i - IPIPE_A_STATS_ADMIN_CMDS], IPIPE_A_STATS_PAD))
+			goto cancel;
+	if (nla_put_u64_64bit(msg, IPIPE_A_STATS_ADMIN_TIMEOUTS,
+			      atomic64_read(&ipd->admin_timeouts), IPIPE_A_STATS_PAD) ||
+	    nla_put_u64_64bit(msg, IPIPE_A_STATS_EVENTS, atomic64_read(&ipd->events),
+			      IPIPE_A_STATS_PAD))
+		goto cancel;
+	nla_nest_end(msg, nest);
+	return 0;
+cancel:
+	nla_nest_cancel(msg, nest);
+	return -EMSGSIZE;
+}
+
+static int ipipe_nl_fill_dev(struct sk_buff *msg, struct ipipe_dev *ipd, u32 portid,
+			     u32 seq, int flags, bool stats)
+{
+	struct ipipe_fw_stats fw;
 	struct ipipe_params p;
 	void *hdr;
 	int err;
@@ -64,6 +101,12 @@ static int ipipe_nl_fill_dev(struct sk_buff *msg, struct ipipe_dev *ipd, u32 por
 	err = ipipe_params_get(ipd, &p);
 	if (err)
 		return err;
+	if (stats) {
+		err = ipipe_admin_read(ipd, IPIPE_ADMIN_GET_STATS, &fw, sizeof(fw), NULL,
+				       ipipe_admin_timeout());
+		if (err)
+			return err;
+	}
 	hdr = genlmsg_put(msg, portid, seq, &ipipe_genl_family, flags, IPIPE_CMD_DEV_GET);
 	if (!hdr)
 		return -EMSGSIZE;
@@ -82,7 +125,8 @@ static int ipipe_nl_fill_dev(struct sk_buff *msg, struct ipipe_dev *ipd, u32 por
 	    nla_put_u32(msg, IPIPE_A_DRR_QUANTUM_NS, p.drr_quantum_ns) ||
 	    nla_put_u32(msg, IPIPE_A_FCFS_CORES, p.fcfs_cores) ||
 	    nla_put_u32(msg, IPIPE_A_FCFS_CORES_NOW, p.fcfs_cores_now) ||
-	    nla_put_u32(msg, IPIPE_A_DRR_CORES_NOW, p.drr_cores_now)) {
+	    nla_put_u32(msg, IPIPE_A_DRR_CORES_NOW, p.drr_cores_now) ||
+	    (stats && ipipe_nl_put_stats(msg, ipd, &fw))) {
 		genlmsg_cancel(msg, hdr);
 		return -EMSGSIZE;
 	}
@@ -121,9 +165,10 @@ static int ipipe_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOMEM;
 		goto out_put;
 	}
-	err = ipipe_nl_fill_dev(msg, ipd, info->snd_portid, info->snd_seq, 0);
+	err = ipipe_nl_fill_dev(msg, ipd, info->snd_portid, info->snd_seq, 0,
+				info->attrs[IPIPE_A_STATS_REQ]);
 	if (err) {
-		IPIPE_EA(info->extack, "the NIC did not report its parameters");
+		IPIPE_EA(info->extack, "the NIC did not report its parameters or statistics");
 		nlmsg_free(msg);
 		goto out_put;
 	}
@@ -135,13 +180,14 @@ out_put:
 
 static int ipipe_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
+	bool stats = genl_dumpit_info(cb)->attrs[IPIPE_A_STATS_REQ];
 	struct ipipe_dev *ipd;
 	int err = 0;
 
 	/* cb->args[0]: the next device index to dump */
 	while ((ipd = ipipe_dev_get_next(cb->args[0]))) {
 		err = ipipe_nl_fill_dev(skb, ipd, NETLINK_CB(cb->skb).portid,
-					cb->nlh->nlmsg_seq, NLM_F_MULTI);
+					cb->nlh->nlmsg_seq, NLM_F_MULTI, stats);
 		cb->args[0] = ipd->id + (err ? 0 : 1);
 		ipipe_dev_put(ipd);
 		if (err)
@@ -225,7 +271,10 @@ static int ipipe_nl_fill_actor(struct sk_buff *msg, struct ipipe_dev *ipd,
 	    nla_put_u64_64bit(msg, IPIPE_A_ACTOR_TAIL_NS, ai->tail_ns, IPIPE_A_ACTOR_PAD) ||
 	    nla_put_u32(msg, IPIPE_A_ACTOR_MAILBOX_LEN, ai->mailbox_len) ||
 	    nla_put_u64_64bit(msg, IPIPE_A_ACTOR_MEM_USED, ai->mem_used, IPIPE_A_ACTOR_PAD) ||
-	    nla_put_u64_64bit(msg, IPIPE_A_ACTOR_MEM_QUOTA, ai->mem_quota, IPIPE_A_ACTOR_PAD)) {
+	    nla_put_u64_64bit(msg, IPIPE_A_ACTOR_MEM_QUOTA, ai->mem_quota, IPIPE_A_ACTOR_PAD) ||
+	    (ai->p50_ns &&
+	     (nla_put_u64_64bit(msg, IPIPE_A_ACTOR_P50_NS, ai->p50_ns, IPIPE_A_ACTOR_PAD) ||
+	      nla_put_u64_64bit(msg, IPIPE_A_ACTOR_P99_NS, ai->p99_ns, IPIPE_A_ACTOR_PAD)))) {
 		nla_nest_cancel(msg, nest);
 		goto cancel;
 	}
@@ -240,33 +289,21 @@ cancel:
 /* Asks the firmware for its actor table; returns the number of entries. */
 static int ipipe_actor_list(struct ipipe_dev *ipd, struct ipipe_actor_info **out)
 {
-	struct device *dev = &ipd->pdev->dev;
-	struct ipipe_admin_cmd cmd = {};
-	struct ipipe_admin_cqe cqe;
+	u32 len = ipd->ident.max_actors * sizeof(**out);
 	struct ipipe_actor_info *buf;
-	size_t len = (size_t)ipd->ident.max_actors * sizeof(*buf);
-	dma_addr_t dma;
-	int err, n;
+	u64 n;
+	int err;
 
-	buf = dma_alloc_coherent(dev, len, &dma, GFP_KERNEL);
+	buf = kvmalloc(len, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	cmd.opcode = IPIPE_ADMIN_ACTOR_LIST;
-	cmd.buf.addr = dma;
-	cmd.buf.len = len;
-	err = ipipe_admin_exec(ipd, &cmd, &cqe, ipipe_admin_timeout(), NULL, NULL);
-	if (err == -ETIMEDOUT || err == -EINTR) {
-		/* the firmware may still write the buffer: let it leak */
+	err = ipipe_admin_read(ipd, IPIPE_ADMIN_ACTOR_LIST, buf, len, &n, ipipe_admin_timeout());
+	if (err) {
+		kvfree(buf);
 		return err;
 	}
-	n = err ? err : (int)min_t(u64, cqe.value, ipd->ident.max_actors);
-	if (n > 0) {
-		*out = kmemdup(buf, n * sizeof(*buf), GFP_KERNEL);
-		if (!*out)
-			n = -ENOMEM;
-	}
-	dma_free_coherent(dev, len, buf, dma);
-	return n;
+	*out = buf;
+	return (int)min_t(u64, n, ipd->ident.max_actors);
 }
 
 static int ipipe_nl_actor_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
@@ -295,7 +332,7 @@ static int ipipe_nl_actor_get_dumpit(struct sk_buff *skb, struct netlink_callbac
 				break;
 			cb->args[1] = i + 1;
 		}
-		kfree(list);
+		kvfree(list);
 		list = NULL;
 		if (!err) {
 			cb->args[0] = ipd->id + 1;
@@ -421,8 +458,8 @@ static const struct genl_ops ipipe_genl_ops[] = {
 		.cmd		= IPIPE_CMD_DEV_GET,
 		.doit		= ipipe_nl_dev_get_doit,
 		.dumpit		= ipipe_nl_dev_get_dumpit,
-		.policy		= ipipe_dev_policy,
-		.maxattr	= IPIPE_A_DEV_INDEX,
+		.policy		= ipipe_dev_get_policy,
+		.maxattr	= IPIPE_A_STATS_REQ,
 	},
 	{
 		.cmd		= IPIPE_CMD_PARAMS_SET,

@@ -25,6 +25,8 @@
 #define IPIPE_ADMIN_TIMEOUT_MS	5000
 /* DMA bounce buffers are allocated in chunks of this size. */
 #define IPIPE_DMA_CHUNK		(128 * 1024)
+/* The largest actor table a NIC may report (ACTOR_LIST is 128 B an entry). */
+#define IPIPE_MAX_ACTORS	65536
 
 /* Ranges of the scheduling parameters (sysfs, netlink). */
 #define IPIPE_THRESH_MIN_NS	1000ULL
@@ -167,6 +169,8 @@ int ipipe_admin_exec(struct ipipe_dev *ipd, struct ipipe_admin_cmd *cmd,
 		     struct ipipe_admin_cqe *cqe, unsigned int timeout_ms,
 		     void (*release)(struct ipipe_dev *, void *), void *ctx);
 int ipipe_status_to_errno(u16 status);
+int ipipe_admin_read(struct ipipe_dev *ipd, u16 opcode, void *out, u32 len, u64 *value,
+		     unsigned int timeout_ms);
 
 /* dma.c */
 long ipipe_dma_ioctl(struct ipipe_dev *ipd, void __user *argp, bool to_nic);

@@ -167,8 +167,6 @@ static int ipipe_fw_identify(struct ipipe_dev *ipd)
 	struct device *dev = &ipd->pdev->dev;
 	struct ipipe_admin_cmd cmd = {};
 	struct ipipe_admin_cqe cqe;
-	struct ipipe_identify *id;
-	dma_addr_t id_dma;
 	int err;
 
 	/* A NOP proves the doorbell and the MSI-X path before anything else. */
@@ -177,20 +175,15 @@ static int ipipe_fw_identify(struct ipipe_dev *ipd)
 	if (err)
 		return dev_err_probe(dev, err, "firmware does not answer a NOP\n");
 
-	id = dma_alloc_coherent(dev, sizeof(*id), &id_dma, GFP_KERNEL);
-	if (!id)
-		return -ENOMEM;
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.opcode = IPIPE_ADMIN_IDENTIFY;
-	cmd.buf.addr = id_dma;
-	cmd.buf.len = sizeof(*id);
-	err = ipipe_admin_exec(ipd, &cmd, &cqe, IPIPE_ADMIN_TIMEOUT_MS, NULL, NULL);
-	if (!err)
-		memcpy(&ipd->ident, id, sizeof(*id));
-	dma_free_coherent(dev, sizeof(*id), id, id_dma);
+	err = ipipe_admin_read(ipd, IPIPE_ADMIN_IDENTIFY, &ipd->ident, sizeof(ipd->ident), NULL,
+			       IPIPE_ADMIN_TIMEOUT_MS);
 	if (err)
 		return dev_err_probe(dev, err, "IDENTIFY failed\n");
 	ipd->ident.fw_name[sizeof(ipd->ident.fw_name) - 1] = '\0';
+	/* ACTOR_LIST buffers are sized from it: a wild value is refused here */
+	if (!ipd->ident.max_actors || ipd->ident.max_actors > IPIPE_MAX_ACTORS)
+		return dev_err_probe(dev, -EPROTO, "IDENTIFY: %u actors is out of range\n",
+				     ipd->ident.max_actors);
 	ipd->max_dma_len = min_t(u32, ipd->ident.max_dma_len,
 				 min_t(u32, ipd->ident.max_dma_segs, IPIPE_DMA_MAX_SEGS) *
 				 IPIPE_DMA_CHUNK);

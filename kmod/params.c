@@ -139,24 +139,8 @@ int ipipe_params_set(struct ipipe_dev *ipd, const struct ipipe_params_req *req,
  */
 int ipipe_params_get(struct ipipe_dev *ipd, struct ipipe_params *out)
 {
-	struct device *dev = &ipd->pdev->dev;
-	struct ipipe_admin_cmd cmd = {};
-	struct ipipe_admin_cqe cqe;
-	struct ipipe_params *p;
-	dma_addr_t p_dma;
-	int err;
-
-	p = dma_alloc_coherent(dev, sizeof(*p), &p_dma, GFP_KERNEL);
-	if (!p)
-		return -ENOMEM;
-	cmd.opcode = IPIPE_ADMIN_GET_PARAMS;
-	cmd.buf.addr = p_dma;
-	cmd.buf.len = sizeof(*p);
-	err = ipipe_admin_exec(ipd, &cmd, &cqe, ipipe_admin_timeout(), NULL, NULL);
-	if (!err)
-		memcpy(out, p, sizeof(*out));
-	dma_free_coherent(dev, sizeof(*p), p, p_dma);
-	return err;
+	return ipipe_admin_read(ipd, IPIPE_ADMIN_GET_PARAMS, out, sizeof(*out), NULL,
+				ipipe_admin_timeout());
 }
 
 /* Pushes the module parameters' defaults at probe. */

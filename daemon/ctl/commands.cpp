@@ -15,11 +15,12 @@ namespace {
 using netlink::actor_info;
 using netlink::dev_info;
 
-// The device the command names, every device, or none.
-expected<std::vector<dev_info>> devices(const invocation& inv, control& ctl) {
+// The device the command names, or every device; their statistics too
+// with `stats`.
+expected<std::vector<dev_info>> devices(const invocation& inv, control& ctl, bool stats) {
   if (!inv.dev)
-    return ctl.dev_dump();
-  auto d = ctl.dev_get(*inv.dev);
+    return ctl.dev_dump(stats);
+  auto d = ctl.dev_get(*inv.dev, stats);
   if (!d)
     return d.err();
   return std::vector<dev_info>{std::move(*d)};
@@ -46,7 +47,7 @@ expected<std::string> run_command(const invocation& inv, control& ctl) {
   output out{inv.json, inv.pretty};
   switch (inv.cmd) {
   case command::status: {
-    auto devs = ctl.dev_dump();
+    auto devs = ctl.dev_dump(false);
     if (!devs)
       return devs.err();
     auto actors = ctl.actor_dump(std::nullopt);
@@ -56,14 +57,14 @@ expected<std::string> run_command(const invocation& inv, control& ctl) {
     break;
   }
   case command::dev_show: {
-    auto devs = devices(inv, ctl);
+    auto devs = devices(inv, ctl, inv.stats);
     if (!devs)
       return devs.err();
     render_devs(out, *devs, inv.stats);
     break;
   }
   case command::params_show: {
-    auto devs = devices(inv, ctl);
+    auto devs = devices(inv, ctl, false);
     if (!devs)
       return devs.err();
     render_params(out, *devs);
@@ -76,7 +77,7 @@ expected<std::string> run_command(const invocation& inv, control& ctl) {
     if (!inv.json)
       return std::string{};
     // -j answers with what the firmware now holds.
-    auto d = ctl.dev_get(index);
+    auto d = ctl.dev_get(index, false);
     if (!d)
       return d.err();
     render_params(out, {*d});

@@ -23,8 +23,8 @@ public:
   std::optional<error> fail;
   std::vector<std::string> calls;
 
-  expected<netlink::dev_info> dev_get(std::uint32_t index) override {
-    calls.push_back("dev_get " + std::to_string(index));
+  expected<netlink::dev_info> dev_get(std::uint32_t index, bool stats) override {
+    calls.push_back("dev_get " + std::to_string(index) + (stats ? " -s" : ""));
     if (fail)
       return *fail;
     for (auto& d : devs)
@@ -32,8 +32,8 @@ public:
         return d;
     return netlink::kernel_error(ENODEV, "dev_index: no such ipipe device");
   }
-  expected<std::vector<netlink::dev_info>> dev_dump() override {
-    calls.push_back("dev_dump");
+  expected<std::vector<netlink::dev_info>> dev_dump(bool stats) override {
+    calls.push_back(stats ? "dev_dump -s" : "dev_dump");
     if (fail)
       return *fail;
     return devs;
@@ -135,6 +135,17 @@ TEST(ipipectl_commands, show_commands_take_one_device_or_all) {
   ASSERT_FALSE(missing);
   EXPECT_EQ(ENODEV, missing.err().sys_errno());
   EXPECT_EQ((std::vector<std::string>{"dev_dump", "dev_get 0", "dev_get 3"}), f.calls);
+}
+
+TEST(ipipectl_commands, dev_show_asks_the_kernel_for_statistics_only_with_s) {
+  fake_control f = nic();
+  invocation i = inv(command::dev_show);
+  ASSERT_TRUE(run_command(i, f));
+  i.stats = true;
+  ASSERT_TRUE(run_command(i, f));
+  i.dev = 0;
+  ASSERT_TRUE(run_command(i, f));
+  EXPECT_EQ((std::vector<std::string>{"dev_dump", "dev_dump -s", "dev_get 0 -s"}), f.calls);
 }
 
 TEST(ipipectl_commands, status_json_parses) {

@@ -15,8 +15,9 @@ class control {
 public:
   virtual ~control() = default;
 
-  [[nodiscard]] virtual expected<netlink::dev_info> dev_get(std::uint32_t index) = 0;
-  [[nodiscard]] virtual expected<std::vector<netlink::dev_info>> dev_dump() = 0;
+  /// `stats`: with the device's statistics (IPIPE_A_STATS).
+  [[nodiscard]] virtual expected<netlink::dev_info> dev_get(std::uint32_t index, bool stats) = 0;
+  [[nodiscard]] virtual expected<std::vector<netlink::dev_info>> dev_dump(bool stats) = 0;
   [[nodiscard]] virtual expected<void> params_set(std::uint32_t index,
                                                   const netlink::params_update& p) = 0;
   [[nodiscard]] virtual expected<std::vector<netlink::actor_info>>

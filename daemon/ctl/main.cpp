@@ -22,11 +22,11 @@ class netlink_control final : public ipipe::ctl::control {
 public:
   explicit netlink_control(ipipe::netlink::request_socket s) : sock_(std::move(s)) {}
 
-  ipipe::expected<ipipe::netlink::dev_info> dev_get(std::uint32_t index) override {
-    return sock_.dev_get(index);
+  ipipe::expected<ipipe::netlink::dev_info> dev_get(std::uint32_t index, bool stats) override {
+    return sock_.dev_get(index, stats);
   }
-  ipipe::expected<std::vector<ipipe::netlink::dev_info>> dev_dump() override {
-    return sock_.dev_dump();
+  ipipe::expected<std::vector<ipipe::netlink::dev_info>> dev_dump(bool stats) override {
+    return sock_.dev_dump(stats);
   }
   ipipe::expected<void> params_set(std::uint32_t index,
                                    const ipipe::netlink::params_update& p) override {

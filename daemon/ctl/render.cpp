@@ -41,6 +41,17 @@ void actor_core(output& out, const actor_info& a) {
             (a.flags & IPIPE_ACTOR_S_QUARANTINED) ? " quarantined" : "");
 }
 
+// The NIC's counters, four to a line in text, as ip -s does.
+void dev_stats(output& out, const dev_info& d) {
+  out.open_object("stats");
+  std::size_t n = 0;
+  for (const auto& [name, value] : d.stats) {
+    out.text(n++ % 4 == 0 ? "\n    " : " ");
+    out.field(name, fmt::format("{} {{}}", name), value);
+  }
+  out.close_object();
+}
+
 void actor_latency(output& out, const actor_info& a) {
   out.field("requests", " requests {}", a.requests);
   out.field("migrations", " migrations {}", a.migrations);
@@ -103,6 +114,7 @@ void render_devs(output& out, const std::vector<dev_info>& devs, bool stats) {
     if (stats) {
       out.field("fcfs_cores_now", " fcfs_now {}", d.params.fcfs_cores_now);
       out.field("drr_cores_now", " drr_now {}", d.params.drr_cores_now);
+      dev_stats(out, d);
     }
     out.text("\n");
     out.close_object();
@@ -147,15 +159,14 @@ void render_actor_list(output& out, const std::vector<actor_info>& actors, bool 
 }
 
 void render_actor_show(output& out, const actor_info& a, bool stats) {
-  const std::optional<std::uint64_t> unknown;
   out.open_object("actor");
   dev_head(out, a.dev_index);
   actor_core(out, a);
   out.text("\n   ");
   actor_latency(out, a);
-  // The firmware reports mean and mean + 3 sigma, not percentiles (yet).
-  out.field("p50_ns", " p50 {}", unknown);
-  out.field("p99_ns", " p99 {}", unknown);
+  // Percentiles of the execution time; null where nothing was measured.
+  out.field("p50_ns", " p50 {}", a.p50_ns, a.p50_ns ? ns_text(*a.p50_ns) : "-");
+  out.field("p99_ns", " p99 {}", a.p99_ns, a.p99_ns ? ns_text(*a.p99_ns) : "-");
   if (stats) {
     out.text("\n   ");
     actor_stats(out, a);

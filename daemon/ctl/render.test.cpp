@@ -103,8 +103,23 @@ TEST(ipipectl_render, dev_show_has_identity_and_with_stats_the_core_split) {
   const json j = json_of([&](output& o) { render_devs(o, {dev0()}, true); });
   EXPECT_EQ(json::parse(R"({"devices":[{"dev":"ipipe0","index":0,"bus":"0000:00:03.0",
     "fw_name":"ipipe-nic","fw_version":"0.1.0","abi_version":"1.0","fw_state":"ready",
-    "nic_cores":4,"nic_mem":67108864,"fcfs_cores_now":3,"drr_cores_now":1}]})"),
+    "nic_cores":4,"nic_mem":67108864,"fcfs_cores_now":3,"drr_cores_now":1,"stats":{}}]})"),
             j);
+}
+
+TEST(ipipectl_render, dev_show_with_stats_lists_the_nics_counters_four_to_a_line) {
+  auto d = dev0();
+  d.stats = {{"admin_cmds", 12}, {"dma_cmds", 3},         {"dma_bytes", 4096},
+             {"doorbells", 7},   {"actors_recovered", 1}};
+  EXPECT_EQ("ipipe0: bus 0000:00:03.0 fw ipipe-nic 0.1.0 abi 1.0 state ready cores 4 mem 64M "
+            "fcfs_now 3 drr_now 1\n"
+            "    admin_cmds 12 dma_cmds 3 dma_bytes 4096 doorbells 7\n"
+            "    actors_recovered 1\n",
+            text_of([&](output& o) { render_devs(o, {d}, true); }));
+  const json j = json_of([&](output& o) { render_devs(o, {d}, true); });
+  EXPECT_EQ(json::parse(R"({"admin_cmds":12,"dma_cmds":3,"dma_bytes":4096,"doorbells":7,
+    "actors_recovered":1})"),
+            j["devices"][0]["stats"]);
 }
 
 TEST(ipipectl_render, params_show_uses_the_keys_params_set_takes) {
@@ -135,7 +150,19 @@ TEST(ipipectl_render, an_actor_list_is_one_line_per_actor) {
   EXPECT_TRUE(json_of([&](output& o) { render_actor_list(o, {}, false); })["actors"].empty());
 }
 
-TEST(ipipectl_render, actor_show_has_percentiles_as_unknown) {
+TEST(ipipectl_render, actor_show_has_the_percentiles_the_firmware_measured) {
+  auto a = actor(1, IPIPE_LOC_NIC, 10);
+  a.p50_ns = 1200;
+  a.p99_ns = 8000;
+  EXPECT_EQ("ipipe0 actor 1: echo nic fcfs\n    requests 10 migrations 1 mean 1.5us tail 9.0us "
+            "p50 1.2us p99 8.0us\n",
+            text_of([&](output& o) { render_actor_show(o, a, false); }));
+  const json j = json_of([&](output& o) { render_actor_show(o, a, false); });
+  EXPECT_EQ(1200, j["actor"]["p50_ns"]);
+  EXPECT_EQ(8000, j["actor"]["p99_ns"]);
+}
+
+TEST(ipipectl_render, actor_show_has_percentiles_as_unknown_when_nothing_was_measured) {
   const auto a = actor(1, IPIPE_LOC_NIC, 10);
   EXPECT_EQ("ipipe0 actor 1: echo nic fcfs\n    requests 10 migrations 1 mean 1.5us tail 9.0us "
             "p50 - p99 -\n",

@@ -60,6 +60,14 @@ std::array<nla_policy, IPIPE_A_MAX + 1> dev_policy() {
     p[a].type = NLA_STRING;
   p[IPIPE_A_ACTOR].type = NLA_NESTED;
   p[IPIPE_A_EVENT].type = NLA_NESTED;
+  p[IPIPE_A_STATS].type = NLA_NESTED;
+  return p;
+}
+
+std::array<nla_policy, IPIPE_A_STATS_MAX + 1> stats_policy() {
+  std::array<nla_policy, IPIPE_A_STATS_MAX + 1> p{};
+  for (int a = IPIPE_A_STATS_ADMIN_CMDS; a <= IPIPE_A_STATS_MAX; ++a)
+    p[a].type = NLA_U64;
   return p;
 }
 
@@ -69,7 +77,8 @@ std::array<nla_policy, IPIPE_A_ACTOR_MAX + 1> actor_policy() {
                 IPIPE_A_ACTOR_MAILBOX_LEN})
     p[a].type = NLA_U32;
   for (int a : {IPIPE_A_ACTOR_REQUESTS, IPIPE_A_ACTOR_MIGRATIONS, IPIPE_A_ACTOR_MEAN_NS,
-                IPIPE_A_ACTOR_TAIL_NS, IPIPE_A_ACTOR_MEM_USED, IPIPE_A_ACTOR_MEM_QUOTA})
+                IPIPE_A_ACTOR_TAIL_NS, IPIPE_A_ACTOR_MEM_USED, IPIPE_A_ACTOR_MEM_QUOTA,
+                IPIPE_A_ACTOR_P50_NS, IPIPE_A_ACTOR_P99_NS})
     p[a].type = NLA_U64;
   p[IPIPE_A_ACTOR_TYPE].type = NLA_STRING;
   return p;
@@ -138,12 +147,16 @@ void get_params(const dev_table& a, Params& p) {
 
 } // namespace
 
-expected<msg_ptr> build_dev_get(int family, std::optional<std::uint32_t> index) {
+expected<msg_ptr> build_dev_get(int family, std::optional<std::uint32_t> index, bool stats) {
   auto m = new_request(family, IPIPE_CMD_DEV_GET, index ? 0 : NLM_F_DUMP);
   if (!m)
     return m;
   if (index) {
     if (int r = nla_put_u32(m->get(), IPIPE_A_DEV_INDEX, *index); r < 0)
+      return put_failed(r);
+  }
+  if (stats) {
+    if (int r = nla_put_flag(m->get(), IPIPE_A_STATS_REQ); r < 0)
       return put_failed(r);
   }
   return m;
@@ -228,6 +241,16 @@ expected<dev_info> parse_dev(const nlmsghdr* hdr) {
   get_params(a, d.params);
   get(a[IPIPE_A_FCFS_CORES_NOW], d.params.fcfs_cores_now);
   get(a[IPIPE_A_DRR_CORES_NOW], d.params.drr_cores_now);
+  if (a[IPIPE_A_STATS]) {
+    static const auto policy = stats_policy();
+    auto s = parse_nest(a[IPIPE_A_STATS], policy, "statistics");
+    if (!s)
+      return s.err();
+    // Counters this program does not know (a newer kernel) are skipped.
+    for (std::uint32_t i = IPIPE_A_STATS_ADMIN_CMDS; i <= IPIPE_A_STATS_MAX; ++i)
+      if ((*s)[i])
+        d.stats.emplace_back(stats_name(i), nla_get_u64((*s)[i]));
+  }
   return d;
 }
 
@@ -253,6 +276,8 @@ expected<actor_info> parse_actor(const nlmsghdr* hdr) {
   get(a[IPIPE_A_ACTOR_MIGRATIONS], ai.migrations);
   get(a[IPIPE_A_ACTOR_MEAN_NS], ai.mean_ns);
   get(a[IPIPE_A_ACTOR_TAIL_NS], ai.tail_ns);
+  get(a[IPIPE_A_ACTOR_P50_NS], ai.p50_ns);
+  get(a[IPIPE_A_ACTOR_P99_NS], ai.p99_ns);
   get(a[IPIPE_A_ACTOR_MAILBOX_LEN], ai.mailbox_len);
   get(a[IPIPE_A_ACTOR_MEM_USED], ai.mem_used);
   get(a[IPIPE_A_ACTOR_MEM_QUOTA], ai.mem_quota);

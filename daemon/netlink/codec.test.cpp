@@ -56,6 +56,14 @@ msg_ptr encode(const dev_info& d) {
   nla_put_u32(msg, IPIPE_A_FCFS_CORES, d.params.fcfs_cores);
   nla_put_u32(msg, IPIPE_A_FCFS_CORES_NOW, d.params.fcfs_cores_now);
   nla_put_u32(msg, IPIPE_A_DRR_CORES_NOW, d.params.drr_cores_now);
+  if (!d.stats.empty()) {
+    nlattr* nest = nla_nest_start(msg, IPIPE_A_STATS);
+    for (std::uint32_t a = IPIPE_A_STATS_ADMIN_CMDS; a <= IPIPE_A_STATS_MAX; ++a)
+      for (const auto& [name, value] : d.stats)
+        if (name == stats_name(a))
+          nla_put_u64(msg, static_cast<int>(a), value);
+    nla_nest_end(msg, nest);
+  }
   return m;
 }
 
@@ -74,6 +82,8 @@ actor_info sample_actor() {
   a.mailbox_len = 12;
   a.mem_used = 4096;
   a.mem_quota = 1 << 20;
+  a.p50_ns = 1200;
+  a.p99_ns = 8800;
   return a;
 }
 
@@ -94,6 +104,10 @@ msg_ptr encode(const actor_info& a) {
   nla_put_u32(msg, IPIPE_A_ACTOR_MAILBOX_LEN, a.mailbox_len);
   nla_put_u64(msg, IPIPE_A_ACTOR_MEM_USED, a.mem_used);
   nla_put_u64(msg, IPIPE_A_ACTOR_MEM_QUOTA, a.mem_quota);
+  if (a.p50_ns)
+    nla_put_u64(msg, IPIPE_A_ACTOR_P50_NS, *a.p50_ns);
+  if (a.p99_ns)
+    nla_put_u64(msg, IPIPE_A_ACTOR_P99_NS, *a.p99_ns);
   nla_nest_end(msg, nest);
   return m;
 }
@@ -104,6 +118,35 @@ TEST(netlink_codec, a_device_reply_parses_into_every_field) {
   auto got = parse_dev(nlmsg_hdr(m.get()));
   ASSERT_TRUE(got) << got.err().message();
   EXPECT_EQ(d, *got);
+}
+
+TEST(netlink_codec, a_device_reply_with_statistics_names_each_counter_in_order) {
+  dev_info d = sample_dev();
+  d.stats = {{"admin_cmds", 9}, {"dma_bytes", 1ull << 40}, {"actors_recovered", 2},
+             {"events", 5}};
+  auto m = encode(d);
+  auto got = parse_dev(nlmsg_hdr(m.get()));
+  ASSERT_TRUE(got) << got.err().message();
+  EXPECT_EQ(d, *got);
+}
+
+TEST(netlink_codec, a_statistics_nest_with_a_counter_of_the_wrong_size_is_refused) {
+  auto m = encode(sample_dev());
+  nlattr* nest = nla_nest_start(m.get(), IPIPE_A_STATS);
+  nla_put_u32(m.get(), IPIPE_A_STATS_ADMIN_CMDS, 1); // u64 expected
+  nla_nest_end(m.get(), nest);
+  EXPECT_FALSE(parse_dev(nlmsg_hdr(m.get())));
+}
+
+TEST(netlink_codec, an_actor_of_an_older_kernel_has_no_percentiles) {
+  actor_info a = sample_actor();
+  a.p50_ns.reset();
+  a.p99_ns.reset();
+  auto m = encode(a);
+  auto got = parse_actor(nlmsg_hdr(m.get()));
+  ASSERT_TRUE(got);
+  EXPECT_FALSE(got->p50_ns.has_value());
+  EXPECT_FALSE(got->p99_ns.has_value());
 }
 
 TEST(netlink_codec, a_device_reply_of_an_older_kernel_has_no_fw_state) {
@@ -240,6 +283,11 @@ TEST(netlink_codec, get_requests_are_a_do_with_an_index_and_a_dump_without) {
   ASSERT_TRUE(all);
   EXPECT_EQ(NLM_F_DUMP, nlmsg_hdr(all->get())->nlmsg_flags & NLM_F_DUMP);
   EXPECT_EQ(nullptr, nlmsg_find_attr(nlmsg_hdr(all->get()), GENL_HDRLEN, IPIPE_A_DEV_INDEX));
+  EXPECT_EQ(nullptr, nlmsg_find_attr(nlmsg_hdr(all->get()), GENL_HDRLEN, IPIPE_A_STATS_REQ));
+  auto with_stats = build_dev_get(family, std::nullopt, true);
+  ASSERT_TRUE(with_stats);
+  EXPECT_NE(nullptr,
+            nlmsg_find_attr(nlmsg_hdr(with_stats->get()), GENL_HDRLEN, IPIPE_A_STATS_REQ));
   auto actors = build_actor_dump(family, 2);
   ASSERT_TRUE(actors);
   EXPECT_EQ(IPIPE_CMD_ACTOR_GET, genl_cmd(nlmsg_hdr(actors->get())));
@@ -253,6 +301,11 @@ TEST(netlink_codec, names_follow_the_spec) {
   EXPECT_EQ("drr", group_name(IPIPE_GROUP_DRR));
   EXPECT_EQ("ready", fw_state_name(IPIPE_FW_STATE_READY));
   EXPECT_EQ("migrate-request", event_name(IPIPE_EV_MIGRATE_REQUEST));
+  EXPECT_EQ("admin_cmds", stats_name(IPIPE_A_STATS_ADMIN_CMDS));
+  EXPECT_EQ("recovery_checkpoints", stats_name(IPIPE_A_STATS_RECOVERY_CHECKPOINTS));
+  EXPECT_EQ("events", stats_name(IPIPE_A_STATS_EVENTS));
+  EXPECT_EQ("?", stats_name(IPIPE_A_STATS_PAD));
+  EXPECT_EQ("?", stats_name(IPIPE_A_STATS_MAX + 1));
   EXPECT_EQ(std::optional<std::uint32_t>{IPIPE_LOC_HOST}, parse_location("host"));
   EXPECT_FALSE(parse_location("disk"));
 }

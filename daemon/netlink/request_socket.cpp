@@ -115,8 +115,8 @@ expected<void> request_socket::transact(msg_ptr msg, const on_message& cb) {
   return {};
 }
 
-expected<dev_info> request_socket::dev_get(std::uint32_t index) {
-  auto devs = collect<dev_info>(build_dev_get(family_, index), parse_dev);
+expected<dev_info> request_socket::dev_get(std::uint32_t index, bool stats) {
+  auto devs = collect<dev_info>(build_dev_get(family_, index, stats), parse_dev);
   if (!devs)
     return devs.err();
   if (devs->size() != 1)
@@ -124,8 +124,8 @@ expected<dev_info> request_socket::dev_get(std::uint32_t index) {
   return std::move(devs->front());
 }
 
-expected<std::vector<dev_info>> request_socket::dev_dump() {
-  return collect<dev_info>(build_dev_get(family_, std::nullopt), parse_dev);
+expected<std::vector<dev_info>> request_socket::dev_dump(bool stats) {
+  return collect<dev_info>(build_dev_get(family_, std::nullopt, stats), parse_dev);
 }
 
 expected<void> request_socket::params_set(std::uint32_t index, const params_update& p) {

@@ -906,7 +906,32 @@ struct dev_reply {
 	uint64_t mean_thresh_ns;
 	uint32_t alpha;
 	int seen;
+	int stats;		/* IPIPE_A_STATS nests seen */
+	int counters;		/* counters in the last one */
+	uint64_t dma_cmds, dma_bytes, admin_cmds;
 };
+
+static void dev_stats_cb(struct dev_reply *r, struct nlattr *nest)
+{
+	struct nlattr *a;
+
+	r->stats++;
+	r->counters = 0;
+	nl_for_each_attr(a, nl_data(nest), nest->nla_len - NLA_HDRLEN) {
+		uint64_t v;
+
+		if (a->nla_type == IPIPE_A_STATS_PAD)
+			continue;
+		memcpy(&v, nl_data(a), sizeof(v));
+		r->counters++;
+		if (a->nla_type == IPIPE_A_STATS_DMA_CMDS)
+			r->dma_cmds = v;
+		if (a->nla_type == IPIPE_A_STATS_DMA_BYTES)
+			r->dma_bytes = v;
+		if (a->nla_type == IPIPE_A_STATS_ADMIN_CMDS)
+			r->admin_cmds = v;
+	}
+}
 
 static void dev_get_cb(struct nlmsghdr *h, void *arg)
 {
@@ -919,8 +944,56 @@ static void dev_get_cb(struct nlmsghdr *h, void *arg)
 			r->mean_thresh_ns = *(uint64_t *)nl_data(a);
 		if (a->nla_type == IPIPE_A_ALPHA_PERMILLE)
 			r->alpha = *(uint32_t *)nl_data(a);
+		if ((a->nla_type & NLA_TYPE_MASK) == IPIPE_A_STATS)
+			dev_stats_cb(r, a);
 	}
 	r->seen++;
+}
+
+/* DEV_GET with IPIPE_A_STATS_REQ: the firmware's counters, as GET_STATS. */
+TEST_F(ipipe, netlink_statistics_follow_the_firmware_counters)
+{
+	struct dev_reply before = {}, after = {}, plain = {}, dump = {};
+	struct ipipe_stats st = { .size = sizeof(st) };
+	struct nl_family fam;
+	struct nl_sock s;
+	struct nl_req r;
+	char buf[256];
+
+	ASSERT_EQ(0, nl_open(&s));
+	if (nl_resolve(&s, IPIPE_GENL_NAME, &fam))
+		SKIP(return, "no ipipe netlink family");
+	nl_req_init(&r, fam.id, IPIPE_CMD_DEV_GET, 0);
+	nl_put_u32(&r, IPIPE_A_DEV_INDEX, 0);
+	nl_put(&r, IPIPE_A_STATS_REQ, NULL, 0);
+	ASSERT_EQ(0, nl_send(&s, &r));
+	ASSERT_EQ(0, nl_recv(&s, dev_get_cb, &before)) TH_LOG("extack: %s", s.err_msg);
+	ASSERT_EQ(1, before.stats);
+	EXPECT_EQ(IPIPE_A_STATS_MAX - IPIPE_A_STATS_ADMIN_CMDS + 1, before.counters);
+
+	ASSERT_EQ(0, do_dma(self->fd, IPIPE_IOC_DMA_WRITE, buf, 0, sizeof(buf), NULL));
+	ASSERT_EQ(0, nl_send(&s, &r));
+	ASSERT_EQ(0, nl_recv(&s, dev_get_cb, &after));
+	EXPECT_EQ(before.dma_cmds + 1, after.dma_cmds);
+	EXPECT_EQ(before.dma_bytes + sizeof(buf), after.dma_bytes);
+	EXPECT_LT(before.admin_cmds, after.admin_cmds);
+	ASSERT_EQ(0, ioctl(self->fd, IPIPE_IOC_GET_STATS, &st));
+	EXPECT_EQ(after.dma_cmds, st.fw.dma_cmds) TH_LOG("netlink and the ioctl disagree");
+
+	/* without the flag, no statistics (and no admin command for them) */
+	nl_req_init(&r, fam.id, IPIPE_CMD_DEV_GET, 0);
+	nl_put_u32(&r, IPIPE_A_DEV_INDEX, 0);
+	ASSERT_EQ(0, nl_send(&s, &r));
+	ASSERT_EQ(0, nl_recv(&s, dev_get_cb, &plain));
+	EXPECT_EQ(1, plain.seen);
+	EXPECT_EQ(0, plain.stats);
+	/* a dump asks for them the same way */
+	nl_req_init(&r, fam.id, IPIPE_CMD_DEV_GET, NLM_F_DUMP);
+	nl_put(&r, IPIPE_A_STATS_REQ, NULL, 0);
+	ASSERT_EQ(0, nl_send(&s, &r));
+	ASSERT_EQ(0, nl_recv(&s, dev_get_cb, &dump));
+	EXPECT_EQ(dump.seen, dump.stats);
+	close(s.fd);
 }
 
 TEST(netlink_params_set_and_get_with_extack_reasons)
@@ -1090,6 +1163,59 @@ static int drop_net_admin(void)
 	c[CAP_NET_ADMIN / 32].effective &= ~(1U << (CAP_NET_ADMIN % 32));
 	c[CAP_NET_ADMIN / 32].permitted &= ~(1U << (CAP_NET_ADMIN % 32));
 	return syscall(SYS_capset, &h, c) ? -errno : 0;
+}
+
+static int runtime_setup(int fd)
+{
+	struct ipipe_ring_setup rs = {
+		.size = sizeof(rs),
+		.flags = IPIPE_RING_SETUP_F_RUNTIME,
+		.msg_slot_size = sizeof(struct ipipe_msg_hdr) + IPIPE_MSG_MAX_PAYLOAD,
+		.mig_slot_size = 16384,
+	};
+
+	return ioctl(fd, IPIPE_IOC_RING_SETUP, &rs) ? -errno : 0;
+}
+
+/*
+ * The host runtime's ring context (ipiped's): CAP_NET_ADMIN, one per NIC,
+ * gone with its file; plain contexts beside it are not affected.
+ */
+TEST(runtime_ring_context_is_privileged_and_one_per_nic)
+{
+	int a = open(IPIPE_DEV, O_RDWR), b, c;
+	struct ipipe_ring_setup plain = { .size = sizeof(plain) };
+	pid_t child;
+	int status;
+
+	if (a < 0 && errno == ENOENT)
+		SKIP(return, "no " IPIPE_DEV);
+	ASSERT_LE(0, a);
+	b = open(IPIPE_DEV, O_RDWR);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, runtime_setup(a));
+	EXPECT_EQ(-EBUSY, runtime_setup(b)) TH_LOG("a second runtime context on one NIC");
+	EXPECT_EQ(0, ioctl(b, IPIPE_IOC_RING_SETUP, &plain));
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		int fd = open(IPIPE_DEV, O_RDWR);
+
+		if (fd < 0 || drop_net_admin())
+			_exit(100);
+		_exit(runtime_setup(fd) == -EPERM ? 0 : 1);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("a runtime context without CAP_NET_ADMIN");
+
+	/* the context goes with its file, and the next one may take its place */
+	close(a);
+	c = open(IPIPE_DEV, O_RDWR);
+	ASSERT_LE(0, c);
+	EXPECT_EQ(0, runtime_setup(c));
+	close(c);
+	close(b);
 }
 
 /* Changing actors or parameters needs CAP_NET_ADMIN on every interface. */

@@ -11,7 +11,8 @@
 ALL_TESTS="ipiped_starts_under_systemd thresholds_read_back_from_the_firmware
 	actors_answer_where_they_start actors_move_under_load_and_lose_nothing
 	a_bad_reload_changes_nothing stop_sends_host_actors_home
-	kill_9_is_restarted_and_the_nic_kept_serving stop_is_clean"
+	kill_9_is_restarted_and_the_nic_kept_serving
+	kill_9_with_an_actor_on_the_host_loses_no_acknowledged_state stop_is_clean"
 NIC=10.0.2.2:$1
 num=0
 rc=0
@@ -240,8 +241,41 @@ kill_9_is_restarted_and_the_nic_kept_serving() {
 	r2=$(probe 1 1)
 	[ "$(jqv "$r2" .first)" -gt "$(jqv "$r" .last)" ]
 	check_err $? "acknowledged count $(jqv "$r" .last), then $(jqv "$r2" .first)"
-	clean_since=$(date +%s)
 	log_test kill_9_is_restarted_and_the_nic_kept_serving
+}
+
+# The NIC rebuilds an actor it had pushed from the image it kept and the
+# requests it forwarded since: every count the client saw stands, none
+# repeats, and the requests the dead daemon never answered are answered.
+kill_9_with_an_actor_on_the_host_loses_no_acknowledged_state() {
+	RET=0
+	ipipectl actor migrate ipipe0 1 --to host
+	check_err $? "migrate to the host refused"
+	wait_for is_at 1 host
+	check_err $? "actor 1 never reached the host (at $(location 1))"
+	first=$(jqv "$(probe 1 1)" .first)
+	before=$(prop NRestarts)
+	probe 1 300 -i 5 --timeout-ms 5000 >/tmp/load3.json &
+	load=$!
+	sleep 0.5
+	kill -9 "$(prop MainPID)"
+	wait_for sh -c "[ \"\$(systemctl show -P NRestarts ipiped)\" -gt $before ] &&
+		[ \"\$(systemctl is-active ipiped)\" = active ]"
+	check_err $? "systemd did not restart ipiped"
+	wait $load
+	r=$(cat /tmp/load3.json)
+	[ "$(jqv "$r" .answered)" = 300 ] && [ "$(jqv "$r" .errors)" = 0 ] &&
+		[ "$(jqv "$r" .regressions)" = 0 ] && [ "$(jqv "$r" .skips)" = 0 ]
+	check_err $? "across the crash: $r"
+	[ "$(jqv "$r" .first)" = $((first + 1)) ] && [ "$(jqv "$r" .last)" = $((first + 300)) ]
+	check_err $? "counted $(jqv "$r" .first)..$(jqv "$r" .last) after $first"
+	is_at 1 nic
+	check_err $? "actor 1 is at $(location 1), not rebuilt on the NIC"
+	s=$(ipipectl -j -s dev show ipipe0)
+	[ "$(jqv "$s" '.devices[0].stats.actors_recovered')" -ge 1 ]
+	check_err $? "no recovery counted: $(jqv "$s" '.devices[0].stats')"
+	clean_since=$(date +%s)
+	log_test kill_9_with_an_actor_on_the_host_loses_no_acknowledged_state
 }
 
 stop_is_clean() {

@@ -181,6 +181,8 @@ void runtime_dispatch::refine(ipipe_actor_info& info) const {
   info.requests = std::max(info.requests, u.requests);
   info.mean_ns = u.mean_ns;
   info.tail_ns = u.tail_ns;
+  info.p50_ns = u.p50_ns;
+  info.p99_ns = u.p99_ns;
 }
 
 void runtime_dispatch::refine(ipipe_fw_stats& stats) const {

@@ -38,6 +38,8 @@ ipipe_actor_info to_uapi(const actor_info& i) noexcept {
     u.mean_ns = static_cast<std::uint64_t>(mean);
     u.tail_ns = static_cast<std::uint64_t>(mean + 3.0 * std::sqrt(var));
   }
+  u.p50_ns = i.stats.exec_hist.percentile(500);
+  u.p99_ns = i.stats.exec_hist.percentile(990);
   u.mailbox_len = static_cast<std::uint32_t>(std::min<std::size_t>(i.mailbox_len, UINT32_MAX));
   return u;
 }

@@ -521,6 +521,7 @@ exec_result runtime::run_handler(const entry_ptr& e, std::unique_lock<std::mutex
   e->stats.exec_ns_sumsq = sat_add(e->stats.exec_ns_sumsq, sat_sq(ns));
   if (ns > e->stats.exec_ns_max)
     e->stats.exec_ns_max = ns;
+  e->stats.exec_hist.add(ns);
   // An overrun the watchdog began to measure but did not see to its end
   // quarantines the actor just the same.
   if (e->mark_since == start && (e->state == actor_state::local ||

@@ -167,6 +167,11 @@ TEST(runtime, the_uapi_actor_list_entry_carries_state_and_statistics) {
   i.stats.exec_ns_sum = 400;        // mean 100
   i.stats.exec_ns_sumsq = 4 * 10400; // variance 400, sigma 20
   i.mailbox_len = 7;
+  EXPECT_EQ(to_uapi(i).p50_ns, 0u) << "no execution times: not measured";
+  for (int k = 0; k < 98; ++k)
+    i.stats.exec_hist.add(100);
+  i.stats.exec_hist.add(10000);
+  i.stats.exec_hist.add(10000);
   auto u = to_uapi(i);
   EXPECT_EQ(u.actor_id, 3u);
   EXPECT_STREQ(u.type, "kv_memtable");
@@ -175,6 +180,8 @@ TEST(runtime, the_uapi_actor_list_entry_carries_state_and_statistics) {
   EXPECT_EQ(u.flags, IPIPE_ACTOR_S_QUARANTINED);
   EXPECT_EQ(u.mean_ns, 100u);
   EXPECT_EQ(u.tail_ns, 160u);
+  EXPECT_NEAR(static_cast<double>(u.p50_ns), 100.0, 100.0 / 8);
+  EXPECT_NEAR(static_cast<double>(u.p99_ns), 10000.0, 10000.0 / 8);
   EXPECT_EQ(u.mailbox_len, 7u);
 }
 

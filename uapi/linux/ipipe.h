@@ -410,7 +410,10 @@ struct ipipe_actor_info {
 	__u64	mean_ns;	/* execution latency, current window */
 	__u64	tail_ns;	/* mean + 3 sigma, current window */
 	__u32	mailbox_len;
-	__u32	resv[7];
+	__u32	resv0;
+	__u64	p50_ns;		/* execution time, median; 0: not measured */
+	__u64	p99_ns;		/* execution time, 99th percentile */
+	__u32	resv[2];
 };
 
 /* actor_info->flags status bits */
@@ -703,6 +706,8 @@ enum ipipe_nl_attr {
 	IPIPE_A_EVENT,		/* nest: IPIPE_A_EVENT_* */
 	IPIPE_A_PAD,
 	IPIPE_A_FW_STATE,	/* u32: enum ipipe_fw_state */
+	IPIPE_A_STATS_REQ,	/* flag: DEV_GET replies carry IPIPE_A_STATS */
+	IPIPE_A_STATS,		/* nest: IPIPE_A_STATS_* */
 	__IPIPE_A_MAX,
 };
 
@@ -723,6 +728,8 @@ enum ipipe_nl_actor_attr {
 	IPIPE_A_ACTOR_MEM_USED,	/* u64 */
 	IPIPE_A_ACTOR_MEM_QUOTA, /* u64 */
 	IPIPE_A_ACTOR_PAD,
+	IPIPE_A_ACTOR_P50_NS,	/* u64: execution time, median */
+	IPIPE_A_ACTOR_P99_NS,	/* u64: execution time, 99th percentile */
 	__IPIPE_A_ACTOR_MAX,
 };
 
@@ -740,5 +747,40 @@ enum ipipe_nl_event_attr {
 };
 
 #define IPIPE_A_EVENT_MAX (__IPIPE_A_EVENT_MAX - 1)
+
+/*
+ * IPIPE_A_STATS, all u64: first struct ipipe_fw_stats field by field, in
+ * its order, then the driver's own counters.
+ */
+enum ipipe_nl_stats_attr {
+	IPIPE_A_STATS_UNSPEC,
+	IPIPE_A_STATS_PAD,
+	IPIPE_A_STATS_ADMIN_CMDS,
+	IPIPE_A_STATS_ADMIN_ERRORS,
+	IPIPE_A_STATS_DMA_CMDS,
+	IPIPE_A_STATS_DMA_BYTES,
+	IPIPE_A_STATS_DMA_ERRORS,
+	IPIPE_A_STATS_IRQS_RAISED,
+	IPIPE_A_STATS_DOORBELLS,
+	IPIPE_A_STATS_WIRE_RX_PACKETS,
+	IPIPE_A_STATS_WIRE_RX_DROPPED,
+	IPIPE_A_STATS_WIRE_TX_PACKETS,
+	IPIPE_A_STATS_RING_RX_MSGS,
+	IPIPE_A_STATS_RING_TX_MSGS,
+	IPIPE_A_STATS_RING_BAD_DESC,
+	IPIPE_A_STATS_MIGRATIONS_TO_HOST,
+	IPIPE_A_STATS_MIGRATIONS_TO_NIC,
+	IPIPE_A_STATS_HOST_BACKLOG_DROPPED,
+	IPIPE_A_STATS_WATCHDOG_KILLS,
+	IPIPE_A_STATS_WIRE_TX_DROPPED,
+	IPIPE_A_STATS_ACTORS_RECOVERED,
+	IPIPE_A_STATS_RECOVERY_REFUSED,
+	IPIPE_A_STATS_RECOVERY_CHECKPOINTS,
+	IPIPE_A_STATS_ADMIN_TIMEOUTS,	/* driver: admin commands given up on */
+	IPIPE_A_STATS_EVENTS,		/* driver: events taken from the queue */
+	__IPIPE_A_STATS_MAX,
+};
+
+#define IPIPE_A_STATS_MAX (__IPIPE_A_STATS_MAX - 1)
 
 #endif /* _UAPI_LINUX_IPIPE_H */

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <ipipe/runtime/exec_histogram.hpp>
 #include <ipipe/runtime/ids.hpp>
 
 #include <linux/ipipe.h>
@@ -36,6 +37,7 @@ struct actor_stats {
   std::uint64_t exec_ns_max = 0;   ///< longest execution seen here
   std::uint64_t migrations = 0;    ///< completed migrations
   std::uint64_t rejected = 0;      ///< requests answered with an error
+  exec_histogram exec_hist;        ///< recent execution times (not migrated)
 };
 
 /// A snapshot of one actor table row.
@@ -55,7 +57,8 @@ struct actor_info {
 };
 
 /// Returns `i` as the uapi's IPIPE_ADMIN_ACTOR_LIST entry: mean and tail
-/// (mean + 3 sigma) from the execution sums, state as IPIPE_ACTOR_S_* bits.
+/// (mean + 3 sigma) from the execution sums, p50 and p99 from the
+/// histogram, state as IPIPE_ACTOR_S_* bits.
 [[nodiscard]] ipipe_actor_info to_uapi(const actor_info& i) noexcept;
 
 } // namespace ipipe::runtime

@@ -14,7 +14,8 @@ struct nlmsghdr;
 namespace ipipe::netlink {
 
 /// Returns a DEV_GET request: a do for `index`, a dump without it.
-[[nodiscard]] expected<msg_ptr> build_dev_get(int family, std::optional<std::uint32_t> index);
+[[nodiscard]] expected<msg_ptr> build_dev_get(int family, std::optional<std::uint32_t> index,
+                                              bool stats = false);
 /// Returns a PARAMS_SET request carrying only the fields set in `p`.
 [[nodiscard]] expected<msg_ptr> build_params_set(int family, std::uint32_t index,
                                                  const params_update& p);

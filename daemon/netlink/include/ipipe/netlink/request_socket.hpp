@@ -33,10 +33,11 @@ public:
 
   // -- requests --------------------------------------------------------------
 
-  /// Returns the device with index `index` (DEV_GET do).
-  [[nodiscard]] expected<dev_info> dev_get(std::uint32_t index);
-  /// Returns every device (DEV_GET dump), by index.
-  [[nodiscard]] expected<std::vector<dev_info>> dev_dump();
+  /// Returns the device with index `index` (DEV_GET do); with `stats`, its
+  /// statistics too (the kernel asks the firmware for them).
+  [[nodiscard]] expected<dev_info> dev_get(std::uint32_t index, bool stats = false);
+  /// Returns every device (DEV_GET dump), by index; `stats` as dev_get().
+  [[nodiscard]] expected<std::vector<dev_info>> dev_dump(bool stats = false);
   /// Sends the parameters set in `p` to device `index` (needs CAP_NET_ADMIN).
   [[nodiscard]] expected<void> params_set(std::uint32_t index, const params_update& p);
   /// Returns the actors of device `index`, or of every device.

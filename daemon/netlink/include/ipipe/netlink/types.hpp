@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 /// Plain structs mirroring the attributes of the "ipipe" generic netlink
 /// family (uapi/linux/ipipe.h, section 5). A field the kernel did not send
@@ -35,6 +37,8 @@ struct dev_info {
   std::uint32_t nic_cores = 0;
   std::uint64_t nic_mem = 0; ///< bytes
   sched_params params;
+  /// IPIPE_A_STATS, if asked for: (spec name, value) in attribute order.
+  std::vector<std::pair<std::string, std::uint64_t>> stats;
 
   friend bool operator==(const dev_info&, const dev_info&) = default;
 };
@@ -66,6 +70,8 @@ struct actor_info {
   std::uint64_t migrations = 0;
   std::uint64_t mean_ns = 0; ///< execution latency, current window
   std::uint64_t tail_ns = 0; ///< mean + 3 sigma, current window
+  std::optional<std::uint64_t> p50_ns; ///< execution time percentiles, if measured
+  std::optional<std::uint64_t> p99_ns;
   std::uint32_t mailbox_len = 0;
   std::uint64_t mem_used = 0;
   std::uint64_t mem_quota = 0;
@@ -92,6 +98,9 @@ struct event {
 [[nodiscard]] std::string_view group_name(std::uint32_t group) noexcept;
 /// Returns the spec's name of an event type ("actor-migrated"), or "?".
 [[nodiscard]] std::string_view event_name(std::uint32_t type) noexcept;
+/// Returns the name of an IPIPE_A_STATS_* counter as struct ipipe_fw_stats
+/// spells it ("actors_recovered"), or "?".
+[[nodiscard]] std::string_view stats_name(std::uint32_t attr) noexcept;
 /// Returns the spec's name of a firmware state ("ready"), or "?".
 [[nodiscard]] std::string_view fw_state_name(std::uint32_t state) noexcept;
 /// Returns the location named "nic" or "host".
