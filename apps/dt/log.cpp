@@ -36,6 +36,8 @@ constexpr std::size_t replay_budget = IPIPE_MSG_MAX_PAYLOAD - 5;
 
 class dt_log final : public framed_actor<log_state> {
 public:
+  // An fsync of the log may take a disk's worth of time.
+  std::uint64_t budget_ns() const noexcept override { return 2'000'000'000; }
   expected<void> init(actor_context& ctx) override {
     if (ctx.side() != IPIPE_LOC_HOST)
       return errc::permission_denied; // its files are on the host

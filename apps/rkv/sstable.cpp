@@ -154,6 +154,8 @@ std::optional<table> load(const std::string& path) {
 
 class sstable final : public state_actor<ss_state> {
 public:
+  // Flushes and compactions write and fsync whole files.
+  std::uint64_t budget_ns() const noexcept override { return 2'000'000'000; }
   expected<void> init(actor_context& ctx) override { return alloc_state(ctx); }
 
 private:

@@ -155,7 +155,8 @@ expected<void> reader::read_daemon(const toml::node& n, daemon_settings& out) co
   if (!t)
     return fail(n, "daemon",
                 "expected a table ([daemon]), got " + std::string{type_name(n.type())});
-  if (auto r = only(*t, "daemon", {"workers", "busy_poll_us", "state_dir"}); !r)
+  if (auto r = only(*t, "daemon", {"workers", "busy_poll_us", "handler_budget_ms", "state_dir"});
+      !r)
     return r;
   auto workers = integer(*t, "daemon", "workers", 1, 64);
   if (!workers)
@@ -167,6 +168,11 @@ expected<void> reader::read_daemon(const toml::node& n, daemon_settings& out) co
     return poll.err();
   if (*poll)
     out.busy_poll_us = static_cast<std::uint32_t>(**poll);
+  auto budget = integer(*t, "daemon", "handler_budget_ms", 1, 60000);
+  if (!budget)
+    return budget.err();
+  if (*budget)
+    out.handler_budget_ms = static_cast<std::uint32_t>(**budget);
   auto dir = string(*t, "daemon", "state_dir");
   if (!dir)
     return dir.err();

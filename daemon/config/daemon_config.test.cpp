@@ -21,6 +21,7 @@ TEST(config, a_full_file_parses_into_every_field) {
 [daemon]
 workers = 4
 busy_poll_us = 0
+handler_budget_ms = 250
 state_dir = "/var/lib/ipipe"
 
 [[device]]
@@ -49,12 +50,12 @@ pinned = true
 )");
   ASSERT_TRUE(r) << r.err().context();
   daemon_config want;
-  want.daemon = {4, 0, "/var/lib/ipipe"};
-  want.devices = {{device_kind::kernel, "/dev/ipipe1", 7},
-                  {device_kind::direct, "/run/ipipe/nic.sock", 10}};
+  want.daemon = {4, 0, 250, "/var/lib/ipipe"};
+  want.devices = {{device_kind::kernel, "/dev/ipipe1", 8},
+                  {device_kind::direct, "/run/ipipe/nic.sock", 11}};
   want.params = {1000000000, 1000, 0, 100, 4096};
-  want.actors = {{"echo", std::nullopt, actor_location::nic, 4096, false, 20},
-                 {"kv", 7, actor_location::host, 64ull << 20, true, 24}};
+  want.actors = {{"echo", std::nullopt, actor_location::nic, 4096, false, 21},
+                 {"kv", 7, actor_location::host, 64ull << 20, true, 25}};
   EXPECT_EQ(want, *r);
 }
 
@@ -120,6 +121,10 @@ TEST(config, numbers_outside_their_range_say_the_range) {
             error_of("[daemon]\nbusy_poll_us = 10001\n"));
   EXPECT_EQ("ipiped.conf:2: daemon.busy_poll_us: -1 is out of range (0..10000)",
             error_of("[daemon]\nbusy_poll_us = -1\n"));
+  EXPECT_EQ("ipiped.conf:2: daemon.handler_budget_ms: 0 is out of range (1..60000)",
+            error_of("[daemon]\nhandler_budget_ms = 0\n"));
+  EXPECT_EQ("ipiped.conf:2: daemon.handler_budget_ms: 60001 is out of range (1..60000)",
+            error_of("[daemon]\nhandler_budget_ms = 60001\n"));
   EXPECT_EQ("ipiped.conf:2: params.tail_thresh_ns: 999 is out of range (1000..1000000000)",
             error_of("[params]\ntail_thresh_ns = 999\n"));
   EXPECT_EQ("ipiped.conf:2: params.mean_thresh_ns: 1000000001 is out of range "

@@ -16,6 +16,7 @@ expected<void> ipiped::start() {
   node_settings s;
   s.workers = cfg_.daemon.workers;
   s.busy_poll = std::chrono::microseconds(cfg_.daemon.busy_poll_us);
+  s.budget_ns = std::uint64_t{cfg_.daemon.handler_budget_ms} * 1'000'000;
   std::vector<std::unique_ptr<host_node>> nodes;
   for (const auto& d : cfg_.devices) {
     auto n = host_node::open(d, s);

@@ -53,7 +53,10 @@ expected<std::unique_ptr<host_node>> host_node::open(const config::device_config
 
 host_node::host_node(std::unique_ptr<host::device> dev, std::string name, const node_settings& s)
     : dev_(std::move(dev)), name_(std::move(name)), settings_(s),
-      rt_({.side = IPIPE_LOC_HOST, .mem_limit = s.mem_limit, .outbound_via_peer = true}) {
+      rt_({.side = IPIPE_LOC_HOST,
+           .mem_limit = s.mem_limit,
+           .default_budget_ns = s.budget_ns,
+           .outbound_via_peer = true}) {
   // Workers run the mailboxes; what they answer leaves with the next pump.
   rt_.set_ready_hook([this](runtime::actor_id id) { workers_.post(id); });
   rt_.set_peer_signal([this] { (void)dev_->kick(); });

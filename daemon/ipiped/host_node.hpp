@@ -23,6 +23,7 @@ struct node_settings {
   unsigned workers = 1;                    ///< worker threads
   std::chrono::microseconds busy_poll{50}; ///< spin before sleeping
   std::uint64_t mem_limit = 4ULL << 30;    ///< DMO memory for actors here
+  std::uint64_t budget_ns = 10'000'000;    ///< handler budget unless the actor says
 };
 
 /// Counters of one host node.

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   std::string dispatch = "runtime";
   std::vector<std::string> peers;
   std::uint32_t recovery_log = 4096;
+  std::uint32_t budget_ms = 10;
   std::string recovery_log_size = "16M";
   app.add_option("--socket", socket_path, "ivshmem server unix socket to listen on")
     ->required();
@@ -73,6 +74,11 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   app.add_option("--recovery-log-size", recovery_log_size,
                  "bytes those messages may take per actor, K/M/G suffixes")
+    ->capture_default_str();
+  app.add_option("--handler-budget-ms", budget_ms,
+                 "charged time one handler run may take before the actor is quarantined, "
+                 "unless its type says otherwise")
+    ->check(CLI::Range(1u, 60000u))
     ->capture_default_str();
   app.add_flag("-v,--verbose", verbose, "log peers and events to stderr");
   CLI11_PARSE(app, argc, argv);
@@ -138,6 +144,7 @@ int main(int argc, char** argv) {
     nc.engine.policy.max_actors = cfg.fw.max_actors + 1;
     nc.runtime.max_actors = cfg.fw.max_actors;
     nc.runtime.recovery_log = recovery_log;
+    nc.runtime.default_budget_ns = std::uint64_t{budget_ms} * 1'000'000;
     nc.runtime.recovery_log_bytes = *rls;
     rt = std::make_unique<ipipe::fw::runtime_dispatch>(nc);
     cfg.dispatch = rt.get();

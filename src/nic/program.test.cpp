@@ -97,6 +97,15 @@ TEST(program, bad_options_fail_with_a_usage_error) {
   EXPECT_EQ(wait_exit(spawn({"--socket", base() + ".x.sock", "--host-mem", "memfd:1M",
                              "--nic-mem", "12K"})),
             1);
+  // Out of range or not a number: refused by CLI11 before anything starts.
+  for (const char* bad : {"0", "60001", "ten"})
+    EXPECT_NE(wait_exit(spawn({"--socket", base() + ".x.sock", "--host-mem", "memfd:1M",
+                               "--handler-budget-ms", bad})),
+              0)
+      << "--handler-budget-ms " << bad;
+  EXPECT_EQ(wait_exit(spawn({"--socket", base() + ".x.sock", "--host-mem", "memfd:1M",
+                             "--recovery-log-size", "lots"})),
+            2);
 }
 
 TEST(program, sigint_also_stops_it_with_a_guest_ram_file_that_appears_later) {

@@ -75,9 +75,20 @@ public:
   }
 };
 
+// Waits 20 ms for "a file", which its type says may take a second.
+class patient_actor final : public actor {
+public:
+  std::uint64_t budget_ns() const noexcept override { return 1'000'000'000; }
+  expected<void> init(actor_context&) override { return {}; }
+  void handle(actor_context&, const message&) override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+};
+
 void register_types() {
   register_test_types();
   static const bool done = [] {
+    (void)actor_registry::add("t_patient", [] { return std::make_unique<patient_actor>(); });
     (void)actor_registry::add("t_stall", [] { return std::make_unique<stall_actor>(); });
     (void)actor_registry::add("t_cpu_spin", [] { return std::make_unique<cpu_spin_actor>(); });
     return true;
@@ -227,6 +238,22 @@ TEST(isolation, a_handler_kept_waiting_for_a_cpu_is_charged_only_for_its_run) {
   ASSERT_GT(wall, 15'000'000u) << "the handler was never kept waiting: this shows nothing";
   EXPECT_EQ(rt.info(id)->state, actor_state::local) << "ran " << wall / 1000 << " us";
   EXPECT_EQ(events.count(IPIPE_EV_ACTOR_KILLED), 0u);
+}
+
+TEST(isolation, a_type_may_declare_its_own_budget_and_a_spec_overrides_it) {
+  register_types();
+  runtime rt{{.default_budget_ns = 1'000'000}};
+  auto patient = *rt.create_actor({.type = "t_patient"});
+  auto hurried = *rt.create_actor({.type = "t_patient", .budget_ns = 2'000'000});
+  EXPECT_EQ(rt.info(patient)->budget_ns, 1'000'000'000u);
+  EXPECT_EQ(rt.info(hurried)->budget_ns, 2'000'000u);
+  {
+    watchdog wd{rt, std::chrono::microseconds(500)};
+    (void)rt.execute(patient, message::make(IPIPE_MSG_REQUEST, patient, 0, 1));
+    (void)rt.execute(hurried, message::make(IPIPE_MSG_REQUEST, hurried, 0, 2));
+  }
+  EXPECT_EQ(rt.info(patient)->state, actor_state::local) << "20 ms of a 1 s budget";
+  EXPECT_EQ(rt.info(hurried)->state, actor_state::quarantined) << "20 ms of a 2 ms budget";
 }
 
 // Real threads: a watchdog thread, a core stuck in a runaway handler, and a

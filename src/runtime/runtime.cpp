@@ -99,7 +99,8 @@ expected<actor_id> runtime::create_actor(const actor_spec& spec) {
     e->quota = st->quota();
     e->store.emplace(std::move(*st));
     e->impl = std::move(*impl);
-    e->budget_ns = spec.budget_ns != 0 ? spec.budget_ns : cfg_.default_budget_ns;
+    const std::uint64_t own = e->impl->budget_ns();
+    e->budget_ns = spec.budget_ns != 0 ? spec.budget_ns : own != 0 ? own : cfg_.default_budget_ns;
     // Reserve the row (running) so nothing dispatches to it before init().
     e->running = true;
     table_.emplace(id, e);

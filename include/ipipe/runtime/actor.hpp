@@ -29,6 +29,11 @@ public:
   /// ns; 0 (the default) for never. Protocols with timeouts (leader
   /// election, retransmission) use ticks: handlers never sleep.
   [[nodiscard]] virtual std::uint64_t tick_period_ns() const noexcept { return 0; }
+  /// Returns how much one handler run may be charged before the watchdog
+  /// stops the actor, in ns; 0 (the default) for the runtime's default.
+  /// Actors that wait for files (a log made durable with fsync) need more
+  /// than actors that only compute; an actor_spec's budget overrides it.
+  [[nodiscard]] virtual std::uint64_t budget_ns() const noexcept { return 0; }
   /// Re-attaches to state rebuilt by a migration, instead of init(). The
   /// objects keep their ids; ctx.objects() lists them in id order.
   [[nodiscard]] virtual expected<void> restore(actor_context& ctx) {

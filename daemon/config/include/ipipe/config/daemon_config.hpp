@@ -17,6 +17,7 @@ namespace ipipe::config {
 struct daemon_settings {
   std::uint32_t workers = 1;       ///< host worker threads, 1..64
   std::uint32_t busy_poll_us = 50; ///< busy-poll before sleeping, 0..10000
+  std::uint32_t handler_budget_ms = 10; ///< default charged time of a handler run, 1..60000
   std::string state_dir = "/run/ipipe";
 
   friend bool operator==(const daemon_settings&, const daemon_settings&) = default;
