@@ -11,6 +11,9 @@
 #include <ipipe/host/device.hpp>
 #include <ipipe/nic/ring_table.hpp>
 #include <ipipe/nic/wire.hpp>
+#include <ipipe/runtime/actor.hpp>
+#include <ipipe/runtime/actor_context.hpp>
+#include <ipipe/runtime/actor_registry.hpp>
 #include <ipipe/runtime/runtime.hpp>
 
 #include <arpa/inet.h>
@@ -28,9 +31,27 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// Spins until the watchdog stops it.
+class runaway_actor final : public runtime::actor {
+public:
+  expected<void> init(runtime::actor_context&) override { return {}; }
+  void handle(runtime::actor_context& ctx, const runtime::message&) override {
+    while (!ctx.stop_requested())
+      std::this_thread::yield();
+  }
+};
+
 // The built-in "counter" counts its requests in a DMO: a lost or duplicated
 // state shows up as a wrong count.
-void register_types() { fw::register_builtin_actors(); }
+void register_types() {
+  fw::register_builtin_actors();
+  static const bool done = [] {
+    (void)runtime::actor_registry::add("fw_t_runaway",
+                                       [] { return std::make_unique<runaway_actor>(); });
+    return true;
+  }();
+  (void)done;
+}
 
 // The NIC with the runtime, and a host runtime on a thread of its own.
 struct fw_fixture {
@@ -224,6 +245,19 @@ TEST(fw_runtime, host_actors_answer_through_the_nic_and_fail_cleanly_when_it_goe
   auto m = c.receive();
   ASSERT_TRUE(m) << "a request for an unreachable actor is answered";
   EXPECT_EQ(m->hdr.type, IPIPE_MSG_ERROR);
+}
+
+TEST(fw_runtime, a_quarantine_is_counted_in_the_firmware_statistics) {
+  fw_fixture f;
+  ASSERT_TRUE(f.dev->setup_rings(0, 0, 0, 0));
+  auto bad = f.dev->register_actor("fw_t_runaway", 0, IPIPE_LOC_NIC, 1 << 16);
+  ASSERT_TRUE(bad) << bad.err().message();
+  fw::testing::wire_client c{f.nic.emu().wire_port_number()};
+  c.send(*bad, 1);
+  auto m = c.receive();
+  ASSERT_TRUE(m) << "a request cut off by the watchdog is answered";
+  EXPECT_EQ(m->hdr.type, IPIPE_MSG_ERROR);
+  EXPECT_EQ(f.nic.emu().fw().counters().snapshot().watchdog_kills, 1u);
 }
 
 // What a crash of ipiped looks like to the NIC: the host runtime's rings

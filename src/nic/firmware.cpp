@@ -4,6 +4,8 @@
 
 #include <ipipe/common/clock.hpp>
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -205,6 +207,14 @@ void firmware::raise(unsigned vec) {
 
 bool firmware::post_event(ipipe_event_type type, std::uint32_t actor_id, std::uint64_t arg0,
                           std::uint64_t arg1) {
+  if (type == IPIPE_EV_ACTOR_KILLED) {
+    fw_counters::add(counters_.watchdog_kills);
+    log(fmt::format("actor {} quarantined: its handler overran its budget by {} ns", actor_id,
+                    arg0));
+  } else if (cfg_.log) {
+    log(fmt::format("event {} actor {} arg0 {} arg1 {}", static_cast<unsigned>(type), actor_id,
+                    arg0, arg1));
+  }
   return events_.post(type, actor_id, arg0, arg1);
 }
 
