@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> peers;
   std::uint32_t recovery_log = 4096;
   std::uint32_t budget_ms = 10;
+  double slowdown = 1.0;
   std::string recovery_log_size = "16M";
   app.add_option("--socket", socket_path, "ivshmem server unix socket to listen on")
     ->required();
@@ -79,6 +80,11 @@ int main(int argc, char** argv) {
                  "charged time one handler run may take before the actor is quarantined, "
                  "unless its type says otherwise")
     ->check(CLI::Range(1u, 60000u))
+    ->capture_default_str();
+  app.add_option("--core-slowdown", slowdown,
+                 "emulate NIC cores this many times slower than the machine's (a "
+                 "SmartNIC's wimpy cores): they serve 1/N of the work and sleep the rest")
+    ->check(CLI::Range(1.0, 64.0))
     ->capture_default_str();
   app.add_flag("-v,--verbose", verbose, "log peers and events to stderr");
   CLI11_PARSE(app, argc, argv);
@@ -141,6 +147,7 @@ int main(int argc, char** argv) {
 #endif
     ipipe::node::node_config nc;
     nc.engine.policy.cores = cores;
+    nc.engine.core_slowdown = slowdown;
     nc.engine.policy.max_actors = cfg.fw.max_actors + 1;
     nc.runtime.max_actors = cfg.fw.max_actors;
     nc.runtime.recovery_log = recovery_log;

@@ -306,6 +306,25 @@ bool thread_engine::take_probe(taken* t) {
   return false;
 }
 
+// A wimpy core: the item took `exec` here and would have taken
+// core_slowdown times as long there. The difference is slept off once it
+// adds up to a millisecond; a sleep that overran (a busy machine wakes
+// threads late) is credited to the next items, up to 10 ms, so that the
+// core serves 1/core_slowdown of the work whatever the timers do.
+std::uint64_t thread_engine::slow_down(core_state& cs, std::uint64_t exec) {
+  using namespace std::chrono;
+  const auto stretched = static_cast<std::uint64_t>(static_cast<double>(exec) * cfg_.core_slowdown);
+  cs.debt_ns += static_cast<std::int64_t>(stretched - exec);
+  if (cs.debt_ns >= 1'000'000) {
+    const auto t0 = steady_clock::now();
+    std::this_thread::sleep_for(nanoseconds(cs.debt_ns));
+    cs.debt_ns -= duration_cast<nanoseconds>(steady_clock::now() - t0).count();
+    cs.debt_ns = std::max<std::int64_t>(cs.debt_ns, -10'000'000);
+    cs.warm = false; // the next item starts after the sleep
+  }
+  return stretched;
+}
+
 bool thread_engine::step(std::uint32_t core, std::uint64_t& last) {
   taken t;
   core_state& cs = cores_[core];
@@ -334,7 +353,9 @@ bool thread_engine::step(std::uint32_t core, std::uint64_t& last) {
     last = end;
     cs.last_end = end;
     cs.warm = true;
-    const std::uint64_t exec = cfg_.exec_clock ? cpu1 - cpu0 : end - start;
+    std::uint64_t exec = cfg_.exec_clock ? cpu1 - cpu0 : end - start;
+    if (cfg_.core_slowdown > 1.0)
+      exec = slow_down(cs, exec);
     // A probe measures the DRR actor as it is now: it counts as DRR.
     cs.samples.push_back(sample{t.item.actor_id, t.drr || t.probe, exec, end - t.item.enqueue_ns});
     ++cs.done;

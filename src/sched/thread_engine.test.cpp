@@ -154,6 +154,36 @@ TEST(thread_engine, algorithm_1_downgrades_a_slow_actor_from_measured_run_times)
   EXPECT_EQ(e.group_of(1), group::drr);
 }
 
+// 40 us handlers on cores four times slower than this machine's count as
+// 160 us: past a 100 us tail threshold, where 40 us is not.
+TEST(thread_engine, a_slowed_down_core_counts_each_run_as_taking_longer) {
+  for (const double slowdown : {1.0, 4.0}) {
+    thread_config c = cfg(2);
+    c.clock = &manual_clock;
+    c.sample_batch = 1;
+    c.initial.tail_thresh_ns = 100'000;
+    c.core_slowdown = slowdown;
+    decision_log log;
+    thread_engine e{c, &log};
+    ASSERT_TRUE(e.add_actor(1));
+    auto run = [](std::uint64_t) { manual_now += 40'000; };
+    for (int i = 0; i < 30; ++i)
+      ASSERT_TRUE(e.submit(make_work_item(1, run)));
+    const auto t0 = std::chrono::steady_clock::now();
+    e.drain();
+    const auto slept = std::chrono::steady_clock::now() - t0;
+    if (slowdown == 1.0) {
+      EXPECT_EQ(e.group_of(1), group::fcfs);
+      continue;
+    }
+    EXPECT_EQ(e.group_of(1), group::drr);
+    ASSERT_GE(log.count(decision_kind::downgrade), 1u);
+    EXPECT_EQ(log.entries().front().value_ns, 160'000u);
+    // 30 x 120 us to sleep off over two cores: at least a millisecond.
+    EXPECT_GE(slept, std::chrono::microseconds(1000));
+  }
+}
+
 TEST(thread_engine, no_more_cores_than_the_drr_group_has_run_drr_turns_at_once) {
   thread_config c = cfg(2);
   c.clock = &manual_clock;

@@ -44,6 +44,13 @@ struct thread_config {
   /// time-shared host where OS preemption would count as execution; null
   /// uses `clock`. When set, the wall-clock overrun watch is off.
   std::uint64_t (*exec_clock)() noexcept = nullptr;
+  /// Emulates cores this many times slower than the machine's, as a
+  /// SmartNIC's wimpy cores are beside the host's: every item counts as
+  /// taking `core_slowdown` times its measured execution time (in the
+  /// statistics the policy sees), and the core sleeps off the difference
+  /// once it adds up to a millisecond, so it serves 1/core_slowdown of the
+  /// work without burning the machine's CPU on it. 1: the machine's speed.
+  double core_slowdown = 1.0;
   /// Receives the items of actors located on the host (after the runtime
   /// called set_location(host)); without it such items are refused.
   std::function<void(const work_item&)> host_forward;
@@ -126,6 +133,7 @@ private:
     std::uint64_t done = 0;       // items run but not yet added to completed_
     std::uint64_t last_end = 0;   // end of the previous handler on this core
     bool warm = false;            // this core has run back to back since last_end
+    std::int64_t debt_ns = 0;     // core_slowdown: time to sleep off (< 0: credit)
     std::atomic<std::uint64_t> executed{0}; // written by the core only
     // The FCFS request in progress, for core 0's overrun watch: the start
     // time (0 = none) is published after the actor id.
@@ -157,6 +165,7 @@ private:
   bool take_probe(taken* t);
   bool drr_room(std::uint32_t core, std::uint32_t fcfs, bool in_turn) const;
   bool step(std::uint32_t core, std::uint64_t& last_ns);
+  std::uint64_t slow_down(core_state& cs, std::uint64_t exec);
   void flush(std::uint32_t core);
   void worker(std::uint32_t core);
   void finished(std::uint64_t n);
