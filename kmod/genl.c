@@ -71,7 +71,7 @@ static int ipipe_nl_put_stats(struct sk_buff *msg, struct ipipe_dev *ipd,
 	int i;
 
 	BUILD_BUG_ON(IPIPE_A_STATS_RECOVERY_CHECKPOINTS - IPIPE_A_STATS_ADMIN_CMDS + 1 !=
-		     offsetof(struct ipipe_fw_stats, resv) / sizeof(__u64));
+		     offsetof(struct ipipe_fw_stats, mailbox_full) / sizeof(__u64));
 	nest = nla_nest_start(msg, IPIPE_A_STATS);
 	if (!nest)
 		return -EMSGSIZE;
@@ -81,6 +81,8 @@ static int ipipe_nl_put_stats(struct sk_buff *msg, struct ipipe_dev *ipd,
 	if (nla_put_u64_64bit(msg, IPIPE_A_STATS_ADMIN_TIMEOUTS,
 			      atomic64_read(&ipd->admin_timeouts), IPIPE_A_STATS_PAD) ||
 	    nla_put_u64_64bit(msg, IPIPE_A_STATS_EVENTS, atomic64_read(&ipd->events),
+			      IPIPE_A_STATS_PAD) ||
+	    nla_put_u64_64bit(msg, IPIPE_A_STATS_MAILBOX_FULL, fw->mailbox_full,
 			      IPIPE_A_STATS_PAD))
 		goto cancel;
 	nla_nest_end(msg, nest);

@@ -58,7 +58,8 @@ std::string_view stats_name(std::uint32_t attr) noexcept {
       "recovery_refused",
       "recovery_checkpoints",
       "admin_timeouts",
-      "events"};
+      "events",
+      "mailbox_full"};
   return pick(names, attr);
 }
 

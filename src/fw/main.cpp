@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   std::uint32_t recovery_log = 4096;
   std::uint32_t budget_ms = 10;
   double slowdown = 1.0;
+  std::uint32_t mailbox_limit = 4096;
   std::string recovery_log_size = "16M";
   app.add_option("--socket", socket_path, "ivshmem server unix socket to listen on")
     ->required();
@@ -85,6 +86,10 @@ int main(int argc, char** argv) {
                  "emulate NIC cores this many times slower than the machine's (a "
                  "SmartNIC's wimpy cores): they serve 1/N of the work and sleep the rest")
     ->check(CLI::Range(1.0, 64.0))
+    ->capture_default_str();
+  app.add_option("--mailbox-limit", mailbox_limit,
+                 "messages an actor's mailbox may hold before more are refused (busy); 0: "
+                 "unbounded")
     ->capture_default_str();
   app.add_flag("-v,--verbose", verbose, "log peers and events to stderr");
   CLI11_PARSE(app, argc, argv);
@@ -151,6 +156,7 @@ int main(int argc, char** argv) {
     nc.engine.policy.max_actors = cfg.fw.max_actors + 1;
     nc.runtime.max_actors = cfg.fw.max_actors;
     nc.runtime.recovery_log = recovery_log;
+    nc.runtime.mailbox_limit = mailbox_limit;
     nc.runtime.default_budget_ns = std::uint64_t{budget_ms} * 1'000'000;
     nc.runtime.recovery_log_bytes = *rls;
     rt = std::make_unique<ipipe::fw::runtime_dispatch>(nc);

@@ -190,6 +190,7 @@ void runtime_dispatch::refine(ipipe_fw_stats& stats) const {
   stats.actors_recovered = s.recovered;
   stats.recovery_refused = s.recovery_refused;
   stats.recovery_checkpoints = s.checkpoints;
+  stats.mailbox_full = s.shed;
 }
 
 dispatch_stats runtime_dispatch::stats() const noexcept {

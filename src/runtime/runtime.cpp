@@ -385,6 +385,12 @@ route runtime::route_locked(actor_entry& e, message& m, std::vector<actor_id>& r
                             bool* full) {
   switch (e.state) {
   case actor_state::local:
+    if (cfg_.mailbox_limit != 0 && !e.peer_driven && e.mailbox.size() >= cfg_.mailbox_limit) {
+      if (full != nullptr)
+        *full = true;
+      ++ctr_.shed;
+      return route::rejected;
+    }
     e.mailbox.push_back(std::move(m));
     ready.push_back(e.id);
     return route::queued;
@@ -723,6 +729,7 @@ runtime_stats runtime::stats() const {
   s.recovery_refused = ctr_.recovery_refused;
   s.replay_suppressed = ctr_.replay_suppressed;
   s.checkpoints = ctr_.checkpoints;
+  s.shed = ctr_.shed;
   return s;
 }
 

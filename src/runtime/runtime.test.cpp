@@ -314,6 +314,31 @@ TEST(runtime, an_actor_destroyed_while_its_handler_runs_goes_when_the_handler_re
     << "its memory went back";
 }
 
+TEST(runtime, a_full_mailbox_sheds_with_busy_and_counts_it) {
+  register_types();
+  runtime rt{{.mailbox_limit = 3}};
+  reply_log replies;
+  rt.set_client_sink(replies.sink());
+  auto id = *rt.create_actor({.type = "t_counter"});
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    counter_req rq{0, 0, i};
+    EXPECT_EQ(rt.submit(request(id, i, as_bytes_of(rq))),
+              i <= 3 ? route::queued : route::rejected);
+  }
+  EXPECT_EQ(rt.stats().shed, 2u);
+  auto got = replies.take();
+  ASSERT_EQ(got.size(), 2u);
+  for (const auto& m : got) {
+    EXPECT_EQ(m.hdr.type, IPIPE_MSG_ERROR);
+    wire::error_payload p{};
+    std::memcpy(&p, m.payload.data(), sizeof(p));
+    EXPECT_EQ(p.status, IPIPE_STS_BUSY);
+  }
+  EXPECT_EQ(rt.run_until_idle(), 3u) << "the three it took run";
+  counter_req rq{0, 0, 6};
+  EXPECT_EQ(rt.submit(request(id, 6, as_bytes_of(rq))), route::queued) << "room again";
+}
+
 TEST(runtime, a_destroyed_actor_receives_nothing_more) {
   register_types();
   runtime rt;

@@ -393,7 +393,8 @@ struct ipipe_fw_stats {
 	__u64	actors_recovered;	/* host actors rebuilt after the host died */
 	__u64	recovery_refused;	/* messages refused: recovery log full */
 	__u64	recovery_checkpoints;	/* host checkpoints taken in */
-	__u64	resv[11];
+	__u64	mailbox_full;		/* messages refused: actor's mailbox full */
+	__u64	resv[10];
 };
 
 /* one ACTOR_LIST entry */
@@ -750,7 +751,8 @@ enum ipipe_nl_event_attr {
 
 /*
  * IPIPE_A_STATS, all u64: first struct ipipe_fw_stats field by field, in
- * its order, then the driver's own counters.
+ * its order, then the driver's own counters, then firmware counters added
+ * later (their place in the struct is in the comment).
  */
 enum ipipe_nl_stats_attr {
 	IPIPE_A_STATS_UNSPEC,
@@ -778,6 +780,7 @@ enum ipipe_nl_stats_attr {
 	IPIPE_A_STATS_RECOVERY_CHECKPOINTS,
 	IPIPE_A_STATS_ADMIN_TIMEOUTS,	/* driver: admin commands given up on */
 	IPIPE_A_STATS_EVENTS,		/* driver: events taken from the queue */
+	IPIPE_A_STATS_MAILBOX_FULL,	/* firmware, added after the driver's */
 	__IPIPE_A_STATS_MAX,
 };
 

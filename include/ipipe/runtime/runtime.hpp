@@ -54,6 +54,13 @@ struct runtime_config {
   /// a dead peer are lost.
   std::uint32_t recovery_log = 0;
   std::uint64_t recovery_log_bytes = 16ULL << 20;
+  /// Messages an actor's mailbox may hold; one more is refused with
+  /// IPIPE_STS_BUSY (counted in runtime_stats::shed), so that an overload
+  /// sheds requests instead of queueing them past every client's timeout.
+  /// Not applied to a recoverable actor at the host: the NIC bounds its
+  /// inputs (recovery_log) and must see every one it logged handled. 0:
+  /// unbounded.
+  std::uint32_t mailbox_limit = 0;
 };
 
 /// What create_actor() needs.
@@ -105,6 +112,7 @@ struct runtime_stats {
   std::uint64_t recovery_refused = 0; ///< messages refused: recovery log full
   std::uint64_t replay_suppressed = 0; ///< replayed outputs not sent again
   std::uint64_t checkpoints = 0;    ///< checkpoints sent (host) or taken (NIC)
+  std::uint64_t shed = 0;           ///< messages refused: mailbox full
 };
 
 /// One side's actor runtime: the actor table, the actors' DMO memory, the
@@ -272,7 +280,7 @@ private:
 
   [[nodiscard]] entry_ptr find(actor_id id) const;
   route route_locked(internal::actor_entry& e, message& m, std::vector<actor_id>& ready,
-                     bool* log_full = nullptr);
+                     bool* full = nullptr);
   route dispatch(message m, bool from_peer);
   route emit(internal::actor_entry& e, message m);
   [[nodiscard]] static std::optional<message> error_for(const message& m, std::uint32_t status,
@@ -358,7 +366,7 @@ private:
     std::atomic<std::uint64_t> executed{0}, rejected{0}, forwarded{0}, buffered{0}, killed{0},
       peer_bad_desc{0}, peer_protocol{0}, migrations_out{0}, migrations_in{0},
       migrations_refused{0}, peer_dropped{0}, pulls_refused{0}, recovered{0},
-      recovery_refused{0}, replay_suppressed{0}, checkpoints{0};
+      recovery_refused{0}, replay_suppressed{0}, checkpoints{0}, shed{0};
   };
   counters ctr_;
   std::atomic<std::uint32_t> peer_max_payload_{0}; // msg ring payload limit, set at attach
