@@ -2,33 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 # System checks in the full Debian guest of scripts/ipipe-vm --debian:
 # modprobe with parameters, the udev rule, sysfs write-through, ipipectl
-# against the real kernel, unloading.  Expects ipipe.ko, 60-ipipe.rules and
-# ipipectl in the current directory. TAP output.
+# against the real kernel, unloading.  Expects ipipe.ko, 60-ipipe.rules,
+# ipipectl and lib.sh in the current directory. TAP output.
 
 ALL_TESTS="modprobe_loads_the_module udev_gives_the_node_to_group_ipipe
 	module_parameters_reach_the_firmware sysfs_writes_through_and_checks_ranges
 	ipipectl_status_is_json thresholds_set_by_sysfs_and_ipipectl_read_back
 	ipipectl_shows_the_kernels_reason_and_exits_1 ipipectl_bad_arguments_exit_2
 	ipipectl_lists_actors modprobe_r_unloads ipipectl_without_the_module_exits_1"
-num=0
-rc=0
-
-check_err() {
-	if [ "$1" -ne 0 ]; then
-		echo "# $2"
-		RET=1
-	fi
-}
-
-log_test() {
-	num=$((num + 1))
-	if [ "$RET" -eq 0 ]; then
-		echo "ok $num debian.$1"
-	else
-		echo "not ok $num debian.$1"
-		rc=1
-	fi
-}
+PREFIX=debian
+. ./lib.sh
 
 dev_attr() {
 	echo /sys/bus/pci/drivers/ipipe/*/"$1"
@@ -198,7 +181,4 @@ modprobe_r_unloads() {
 
 trap cleanup EXIT
 setup_prepare
-for t in $ALL_TESTS; do
-	$t
-done
-exit $rc
+run_tests

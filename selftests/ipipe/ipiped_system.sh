@@ -6,7 +6,8 @@
 # actors move between the NIC and the host.  TAP output.
 # Usage: ipiped_system.sh WIRE_PORT
 # Expects in the current directory: ipipe.ko, 60-ipipe.rules,
-# ipiped.service, ipipe.conf (sysusers), ipiped, ipipectl, ipipe-probe.
+# ipiped.service, ipipe.conf (sysusers), ipiped, ipipectl, ipipe-probe,
+# lib.sh.
 
 ALL_TESTS="ipiped_starts_under_systemd thresholds_read_back_from_the_firmware
 	actors_answer_where_they_start actors_move_under_load_and_lose_nothing
@@ -14,25 +15,8 @@ ALL_TESTS="ipiped_starts_under_systemd thresholds_read_back_from_the_firmware
 	kill_9_is_restarted_and_the_nic_kept_serving
 	kill_9_with_an_actor_on_the_host_loses_no_acknowledged_state stop_is_clean"
 NIC=10.0.2.2:$1
-num=0
-rc=0
-
-check_err() {
-	if [ "$1" -ne 0 ]; then
-		echo "# $2"
-		RET=1
-	fi
-}
-
-log_test() {
-	num=$((num + 1))
-	if [ "$RET" -eq 0 ]; then
-		echo "ok $num ipiped.$1"
-	else
-		echo "not ok $num ipiped.$1"
-		rc=1
-	fi
-}
+PREFIX=ipiped
+. ./lib.sh
 
 # probe ACTOR COUNT [ARGS]: JSON result of ipipe-probe on a counter actor.
 probe() {
@@ -297,9 +281,4 @@ stop_is_clean() {
 
 trap cleanup EXIT
 setup_prepare
-echo "TAP version 13"
-echo "1..$(echo $ALL_TESTS | wc -w)"
-for t in $ALL_TESTS; do
-	$t
-done
-exit $rc
+run_tests
