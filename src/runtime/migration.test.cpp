@@ -56,12 +56,8 @@ struct pair_fixture {
 
   // Pumps and runs both sides until nothing moves.
   void settle() {
-    for (int i = 0; i < 100000; ++i) {
-      std::size_t n = nic.pump() + host.pump();
-      n += nic.run_until_idle() + host.run_until_idle();
-      if (n == 0 && nic.quiet() && host.quiet())
-        return;
-    }
+    if (testing::settle(nic, host))
+      return;
     std::string why;
     for (runtime* rt : {&nic, &host}) {
       for (auto id : rt->actor_ids()) {

@@ -15,38 +15,6 @@ using namespace testing;
 
 namespace {
 
-// On a REQUEST {to, count}: sends `count` ACTOR messages to `to`, numbered
-// on from where it left off (the number is a DMO: it migrates).
-class numbering_sender final : public actor {
-public:
-  struct order {
-    actor_id to;
-    std::uint32_t count;
-  };
-  expected<void> init(actor_context& ctx) override {
-    auto o = ctx.dmo_malloc(sizeof(std::uint64_t));
-    if (!o)
-      return o.err();
-    return {};
-  }
-  void handle(actor_context& ctx, const message& msg) override {
-    order o{};
-    if (msg.type() != IPIPE_MSG_REQUEST || msg.payload.size() != sizeof(o))
-      return;
-    std::memcpy(&o, msg.payload.data(), sizeof(o));
-    const object_id obj = ctx.objects().front();
-    auto next = ctx.load<std::uint64_t>(obj);
-    if (!next)
-      return;
-    for (std::uint32_t i = 0; i < o.count; ++i) {
-      ++*next;
-      (void)ctx.send(o.to, as_bytes_of(*next));
-    }
-    (void)ctx.store(obj, 0, *next);
-    (void)ctx.reply({});
-  }
-};
-
 // Counts the numbered messages it gets and those out of order; a REQUEST
 // is answered with {received, out_of_order}.
 class order_checker final : public actor {
@@ -83,7 +51,6 @@ public:
 
 void register_order_types() {
   static const bool done = [] {
-    (void)actor_registry::add("t_numbering", [] { return std::make_unique<numbering_sender>(); });
     (void)actor_registry::add("t_order", [] { return std::make_unique<order_checker>(); });
     return true;
   }();
@@ -99,6 +66,7 @@ struct order_fixture {
               .value()),
       nic({.side = IPIPE_LOC_NIC, .default_budget_ns = 60'000'000'000}),
       host({.side = IPIPE_LOC_HOST, .default_budget_ns = 60'000'000'000}) {
+    register_test_types();
     register_order_types();
     EXPECT_TRUE(nic.attach_peer(rings.nic_end()));
     EXPECT_TRUE(host.attach_peer(rings.host_end()));
@@ -122,21 +90,11 @@ struct order_fixture {
   runtime& where(actor_id a) { return nic.info(a)->state == actor_state::local ? nic : host; }
 
   void burst(actor_id sender, actor_id to, std::uint32_t count) {
-    const numbering_sender::order o{to, count};
+    const fanout_order o{to, count};
     (void)where(sender).submit(message::make(IPIPE_MSG_REQUEST, sender, 0, ++req, as_bytes_of(o)));
   }
 
-  // One step of both sides: pump, then run what is queued.
-  std::size_t step() {
-    return nic.pump() + host.pump() + nic.run_until_idle() + host.run_until_idle();
-  }
-
-  void settle() {
-    for (int i = 0; i < 100000; ++i)
-      if (step() == 0 && nic.quiet() && host.quiet())
-        return;
-    ADD_FAILURE() << "never settled";
-  }
+  void settle() { EXPECT_TRUE(testing::settle(nic, host)) << "never settled"; }
 
   // The sender bursts, migrates at once with its burst still leaving, and
   // bursts again from the other side as soon as it has arrived there.
@@ -179,7 +137,7 @@ struct order_fixture {
 TEST(order, what_a_sender_pulled_back_to_the_nic_sent_from_the_host_arrives_first) {
   order_fixture f;
   const actor_id checker = f.add("t_order", false);
-  const actor_id sender = f.add("t_numbering", true);
+  const actor_id sender = f.add("t_fanout", true);
   const auto t = f.run(sender, checker);
   EXPECT_EQ(t.received, 100u);
   EXPECT_EQ(t.out_of_order, 0u);
@@ -188,7 +146,7 @@ TEST(order, what_a_sender_pulled_back_to_the_nic_sent_from_the_host_arrives_firs
 TEST(order, what_a_sender_pushed_to_the_host_sent_from_the_nic_arrives_first) {
   order_fixture f;
   const actor_id checker = f.add("t_order", true);
-  const actor_id sender = f.add("t_numbering", false);
+  const actor_id sender = f.add("t_fanout", false);
   const auto t = f.run(sender, checker);
   EXPECT_EQ(t.received, 100u);
   EXPECT_EQ(t.out_of_order, 0u);

@@ -54,42 +54,9 @@ public:
   }
 };
 
-// Sends `count` messages to `to` for each request, then answers with the
-// number of requests it handled: many outputs from one input.
-class fanout_actor final : public actor {
-public:
-  struct order {
-    actor_id to;
-    std::uint32_t count;
-  };
-  expected<void> init(actor_context& ctx) override {
-    auto o = ctx.dmo_malloc(sizeof(std::uint64_t));
-    if (!o)
-      return o.err();
-    return {};
-  }
-  void handle(actor_context& ctx, const message& msg) override {
-    order o{};
-    if (msg.type() != IPIPE_MSG_REQUEST || msg.payload.size() != sizeof(o))
-      return;
-    std::memcpy(&o, msg.payload.data(), sizeof(o));
-    const object_id obj = ctx.objects().front();
-    auto handled = ctx.load<std::uint64_t>(obj);
-    if (!handled)
-      return;
-    ++*handled;
-    (void)ctx.store(obj, 0, *handled);
-    const std::byte one[] = {std::byte{1}};
-    for (std::uint32_t i = 0; i < o.count; ++i)
-      (void)ctx.send(o.to, one);
-    (void)ctx.reply(as_bytes_of(*handled));
-  }
-};
-
 void register_tally() {
   static const bool done = [] {
     (void)actor_registry::add("t_tally", [] { return std::make_unique<tally_actor>(); });
-    (void)actor_registry::add("t_fanout", [] { return std::make_unique<fanout_actor>(); });
     return true;
   }();
   (void)done;
@@ -121,14 +88,7 @@ struct recovery_fixture {
     return *id;
   }
 
-  void settle() {
-    for (int i = 0; i < 100000; ++i) {
-      std::size_t n = nic.pump() + host->pump() + nic.run_until_idle() + host->run_until_idle();
-      if (n == 0 && nic.quiet() && host->quiet())
-        return;
-    }
-    ADD_FAILURE() << "never settled";
-  }
+  void settle() { EXPECT_TRUE(testing::settle(nic, *host)) << "never settled"; }
 
   void push(actor_id a) {
     ASSERT_TRUE(nic.migrate(a));
@@ -252,7 +212,7 @@ TEST(recovery, a_checkpoint_ahead_of_its_outputs_waits_for_them) {
   const actor_id sink = f.add("t_tally"); // stays on the NIC
   const actor_id a = f.add("t_fanout");
   f.push(a);
-  const fanout_actor::order many{sink, 20}, none{sink, 0};
+  const fanout_order many{sink, 20}, none{sink, 0};
   f.nic.submit(message::make(IPIPE_MSG_REQUEST, a, 0, 1, as_bytes_of(many)));
   (void)f.nic.pump();
   (void)f.host->pump();

@@ -108,6 +108,57 @@ private:
   object_id state_ = 0;
 };
 
+/// Request payload of the "t_fanout" actor.
+struct fanout_order {
+  actor_id to;          ///< where the messages go
+  std::uint32_t count;  ///< how many
+};
+
+/// Sends `count` ACTOR messages to `to` for each request, numbered on from
+/// where it left off (a DMO: the numbers survive migrations), then answers
+/// with the number of requests it handled: many outputs from one input.
+class fanout_actor final : public actor {
+public:
+  struct state {
+    std::uint64_t handled;
+    std::uint64_t sent;
+  };
+  expected<void> init(actor_context& ctx) override {
+    auto o = ctx.dmo_malloc(sizeof(state));
+    if (!o)
+      return o.err();
+    return {};
+  }
+  void handle(actor_context& ctx, const message& msg) override {
+    fanout_order o{};
+    if (msg.type() != IPIPE_MSG_REQUEST || msg.payload.size() != sizeof(o))
+      return;
+    std::memcpy(&o, msg.payload.data(), sizeof(o));
+    const object_id obj = ctx.objects().front();
+    auto st = ctx.load<state>(obj);
+    if (!st)
+      return;
+    ++st->handled;
+    for (std::uint32_t i = 0; i < o.count; ++i) {
+      ++st->sent;
+      (void)ctx.send(o.to, as_bytes_of(st->sent));
+    }
+    (void)ctx.store(obj, 0, *st);
+    (void)ctx.reply(as_bytes_of(st->handled));
+  }
+};
+
+/// Pumps and runs two joined runtimes until neither has anything left to
+/// do; returns false if they never settle.
+inline bool settle(runtime& a, runtime& b) {
+  for (int i = 0; i < 100000; ++i) {
+    const std::size_t n = a.pump() + b.pump() + a.run_until_idle() + b.run_until_idle();
+    if (n == 0 && a.quiet() && b.quiet())
+      return true;
+  }
+  return false;
+}
+
 /// Records events, thread safe.
 class event_log final : public event_sink {
 public:
@@ -163,6 +214,7 @@ private:
 inline void register_test_types() {
   static const bool done = [] {
     (void)actor_registry::add("t_counter", [] { return std::make_unique<counter_actor>(); });
+    (void)actor_registry::add("t_fanout", [] { return std::make_unique<fanout_actor>(); });
     return true;
   }();
   (void)done;
