@@ -2,6 +2,8 @@
 // notification socket, SIGHUP with a good and a bad file, SIGTERM.
 #include <ipipe/common/unique_fd.hpp>
 
+#include <ipipe/testing/child_process.hpp>
+
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -39,46 +41,23 @@ std::string slurp(const std::string& p) {
 
 void write_file(const std::string& p, const std::string& text) { std::ofstream(p) << text; }
 
-// Runs `binary` with `args`, stderr to `err_path`, NOTIFY_SOCKET set if
-// `notify` is not empty.
-pid_t spawn(const char* binary, std::vector<std::string> args, const std::string& err_path = {},
-            const std::string& notify = {}) {
+// `binary` with `args`, stderr to `err_path` (emptied first), with
+// NOTIFY_SOCKET set to `notify` or unset.
+ipipe::testing::child_process spawn(const char* binary, std::vector<std::string> args,
+                             const std::string& err_path = {}, const std::string& notify = {}) {
   args.insert(args.begin(), binary);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    if (!err_path.empty()) {
-      int fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 2);
-    }
-    if (!notify.empty())
-      ::setenv("NOTIFY_SOCKET", notify.c_str(), 1);
-    else
-      ::unsetenv("NOTIFY_SOCKET");
-    std::vector<char*> argv;
-    for (auto& a : args)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
+  ipipe::testing::child_options o{.log = err_path, .stderr_only = true, .truncate = true};
+  if (notify.empty())
+    o.unsetenv = {"NOTIFY_SOCKET"};
+  else
+    o.setenv = {{"NOTIFY_SOCKET", notify}};
+  return ipipe::testing::child_process{std::move(args), o};
 }
 
-int wait_exit(pid_t pid, int tenths = 200) {
-  int status = 0;
-  for (int i = 0; i < tenths * 10; ++i) {
-    if (::waitpid(pid, &status, WNOHANG) == pid)
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    std::this_thread::sleep_for(10ms);
-  }
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, &status, 0);
-  return -1;
-}
-
-bool running(pid_t pid) {
-  int status = 0;
-  return ::waitpid(pid, &status, WNOHANG) == 0;
+// The exit status of `binary` with `args`, as spawn() runs it.
+int run_to_exit(const char* binary, std::vector<std::string> args, const std::string& err_path) {
+  auto c = spawn(binary, std::move(args), err_path);
+  return c.wait(20s);
 }
 
 // The socket systemd would listen on for sd_notify().
@@ -119,19 +98,15 @@ private:
 
 // A running ipipe-nic with a wire port, for the daemon to attach to.
 struct nic_process {
-  nic_process() {
-    pid = spawn(IPIPE_NIC_BINARY, {"--socket", sock, "--host-mem", "memfd:32M", "--nic-mem",
-                                   "16M", "--cores", "2", "--ready-file", ready, "--wire",
-                                   "127.0.0.1:0"});
+  nic_process()
+      : p(spawn(IPIPE_NIC_BINARY, {"--socket", sock, "--host-mem", "memfd:32M", "--nic-mem", "16M",
+                                   "--cores", "2", "--ready-file", ready, "--wire",
+                                   "127.0.0.1:0"})) {
     for (int i = 0; i < 1000 && !exists(ready); ++i)
       std::this_thread::sleep_for(10ms);
   }
-  ~nic_process() {
-    ::kill(pid, SIGTERM);
-    wait_exit(pid);
-  }
   std::string sock = base() + "-nic.sock", ready = base() + "-nic.ready";
-  pid_t pid = -1;
+  ipipe::testing::child_process p;
 };
 
 std::string config_for(const std::string& socket, const std::string& extra = {}) {
@@ -148,10 +123,10 @@ std::string config_for(const std::string& socket, const std::string& extra = {})
 TEST(ipiped_program, check_accepts_a_good_file_and_names_the_line_of_a_bad_one) {
   const std::string conf = base() + "-check.conf", err = base() + "-check.err";
   write_file(conf, config_for("/run/whatever.sock"));
-  EXPECT_EQ(wait_exit(spawn(IPIPED_BINARY, {"--check", "--config", conf}, err)), 0);
+  EXPECT_EQ(run_to_exit(IPIPED_BINARY, {"--check", "--config", conf}, err), 0);
   write_file(conf, config_for("/run/whatever.sock", "[[actor]]\ntype = \"echo\"\n"
                                                     "location = \"disk\"\nmem_quota = 1\n"));
-  EXPECT_EQ(wait_exit(spawn(IPIPED_BINARY, {"--check", "--config", conf}, err)), 1);
+  EXPECT_EQ(run_to_exit(IPIPED_BINARY, {"--check", "--config", conf}, err), 1);
   const std::string text = slurp(err);
   EXPECT_NE(text.find(":18: actor[2].location"), std::string::npos) << text;
   EXPECT_NE(text.find("location"), std::string::npos) << text;
@@ -163,10 +138,10 @@ TEST(ipiped_program, check_accepts_a_good_file_and_names_the_line_of_a_bad_one) 
 TEST(ipiped_program, a_missing_nic_or_bad_file_at_start_exits_1) {
   const std::string conf = base() + "-bad.conf", err = base() + "-bad.err";
   write_file(conf, config_for(base() + "-nonexistent.sock"));
-  EXPECT_EQ(wait_exit(spawn(IPIPED_BINARY, {"--config", conf}, err)), 1);
+  EXPECT_EQ(run_to_exit(IPIPED_BINARY, {"--config", conf}, err), 1);
   EXPECT_NE(slurp(err).find("nonexistent.sock"), std::string::npos) << slurp(err);
-  EXPECT_EQ(wait_exit(spawn(IPIPED_BINARY, {"--config", base() + "-absent.conf"}, err)), 1);
-  EXPECT_NE(wait_exit(spawn(IPIPED_BINARY, {"--no-such-option"}, err)), 0);
+  EXPECT_EQ(run_to_exit(IPIPED_BINARY, {"--config", base() + "-absent.conf"}, err), 1);
+  EXPECT_NE(run_to_exit(IPIPED_BINARY, {"--no-such-option"}, err), 0);
   ::unlink(conf.c_str());
   ::unlink(err.c_str());
 }
@@ -177,28 +152,28 @@ TEST(ipiped_program, runs_under_the_notify_protocol_reloads_and_stops_cleanly) {
   const std::string conf = base() + "-run.conf", err = base() + "-run.err";
   write_file(conf, config_for(nic.sock));
   notify_socket ns{base() + "-notify.sock"};
-  pid_t pid = spawn(IPIPED_BINARY, {"--config", conf}, err, ns.path());
+  auto d = spawn(IPIPED_BINARY, {"--config", conf}, err, ns.path());
   std::string seen = ns.wait_for("READY=1");
   ASSERT_NE(seen.find("READY=1"), std::string::npos) << seen << slurp(err);
   EXPECT_NE(seen.find("STATUS=1 NIC(s), 1 actor(s) on the host"), std::string::npos) << seen;
 
   // A broken file on SIGHUP: reported with its line, nothing changes.
   write_file(conf, config_for(nic.sock, "[params]\nbogus = 1\n"));
-  ::kill(pid, SIGHUP);
+  d.signal(SIGHUP);
   seen = ns.wait_for("RELOADING=1");
   std::this_thread::sleep_for(300ms);
-  EXPECT_TRUE(running(pid));
+  EXPECT_TRUE(d.running());
   EXPECT_NE(slurp(err).find("keeping the running configuration"), std::string::npos)
     << slurp(err);
 
   // A good one is taken.
   write_file(conf, config_for(nic.sock));
-  ::kill(pid, SIGHUP);
+  d.signal(SIGHUP);
   std::this_thread::sleep_for(300ms);
   EXPECT_NE(slurp(err).find("reloaded"), std::string::npos) << slurp(err);
 
-  ::kill(pid, SIGTERM);
-  EXPECT_EQ(wait_exit(pid), 0) << slurp(err);
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(20s), 0) << slurp(err);
   EXPECT_NE(ns.wait_for("STOPPING=1").find("STOPPING=1"), std::string::npos);
   ::unlink(conf.c_str());
   ::unlink(err.c_str());
@@ -210,12 +185,12 @@ TEST(ipiped_program, a_nic_that_dies_makes_it_exit_1_at_once_for_a_restart) {
   const std::string conf = base() + "-lost.conf", err = base() + "-lost.err";
   write_file(conf, config_for(nic->sock));
   notify_socket ns{base() + "-lost-notify.sock"};
-  pid_t pid = spawn(IPIPED_BINARY, {"--config", conf}, err, ns.path());
+  auto d = spawn(IPIPED_BINARY, {"--config", conf}, err, ns.path());
   ASSERT_NE(ns.wait_for("READY=1").find("READY=1"), std::string::npos) << slurp(err);
-  ::kill(nic->pid, SIGKILL);
+  nic->p.signal(SIGKILL);
   // The tick notices within a second; tearing down must not wait out the
   // admin queue's timeouts on a NIC that is not there (5 s per command).
-  EXPECT_EQ(wait_exit(pid, 40), 1) << slurp(err);
+  EXPECT_EQ(d.wait(4s), 1) << slurp(err);
   const std::string text = slurp(err);
   EXPECT_NE(text.find("the NIC went away"), std::string::npos) << text;
   EXPECT_NE(text.find("<3>a NIC went away; exiting"), std::string::npos) << text;

@@ -4,6 +4,8 @@
 #include <ipipe/nic/crc32c.hpp>
 #include <ipipe/nic/guarded_mapping.hpp>
 
+#include <ipipe/testing/child_process.hpp>
+
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -19,6 +21,8 @@
 
 using namespace ipipe;
 using namespace ipipe::nic;
+using ipipe::testing::child_process;
+using ipipe::testing::run_to_exit;
 using namespace std::chrono_literals;
 
 namespace {
@@ -28,31 +32,10 @@ bool exists(const std::string& p) {
   return ::stat(p.c_str(), &st) == 0;
 }
 
-// Runs ipipe-nic with `args`; returns its pid.
-pid_t spawn(std::vector<std::string> args) {
+// ipipe-nic's command line with `args`.
+std::vector<std::string> nic_argv(std::vector<std::string> args) {
   args.insert(args.begin(), IPIPE_NIC_BINARY);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (auto& a : args)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  for (int i = 0; i < 1000; ++i) { // hang protection: 10 s
-    if (::waitpid(pid, &status, WNOHANG) == pid)
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    std::this_thread::sleep_for(10ms);
-  }
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, &status, 0);
-  return -1;
+  return args;
 }
 
 std::string base() { return "/tmp/ipipe-nic-prog-" + std::to_string(::getpid()); }
@@ -61,17 +44,16 @@ std::string base() { return "/tmp/ipipe-nic-prog-" + std::to_string(::getpid());
 
 TEST(program, starts_serves_and_stops_cleanly_on_sigterm) {
   const std::string sock = base() + ".sock", ready = base() + ".ready", pidf = base() + ".pid";
-  pid_t pid = spawn({"--socket", sock, "--host-mem", "memfd:16M", "--nic-mem", "4M",
-                     "--cores", "2", "--ready-file", ready, "--pidfile", pidf,
-                     "--heartbeat-ms", "10"});
-  ASSERT_GT(pid, 0);
+  child_process p{nic_argv({"--socket", sock, "--host-mem", "memfd:16M", "--nic-mem", "4M", "--cores",
+                       "2", "--ready-file", ready, "--pidfile", pidf, "--heartbeat-ms", "10"})};
+  ASSERT_GT(p.pid(), 0);
   for (int i = 0; i < 1000 && !exists(ready); ++i)
     std::this_thread::sleep_for(10ms);
   ASSERT_TRUE(exists(ready)) << "no ready file";
   std::ifstream pf(pidf);
   pid_t written = 0;
   pf >> written;
-  EXPECT_EQ(written, pid);
+  EXPECT_EQ(written, p.pid());
   {
     auto a = attachment::connect(sock);
     ASSERT_TRUE(a.has_value()) << a.err().message();
@@ -84,26 +66,26 @@ TEST(program, starts_serves_and_stops_cleanly_on_sigterm) {
     ASSERT_TRUE(cqe.has_value());
     EXPECT_EQ(cqe->status, IPIPE_STS_OK);
   }
-  ASSERT_EQ(::kill(pid, SIGTERM), 0);
-  EXPECT_EQ(wait_exit(pid), 0);
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(10s), 0);
   EXPECT_FALSE(exists(sock)) << "socket left behind";
   EXPECT_FALSE(exists(pidf)) << "pid file left behind";
   EXPECT_FALSE(exists(ready)) << "ready file left behind";
 }
 
 TEST(program, bad_options_fail_with_a_usage_error) {
-  EXPECT_NE(wait_exit(spawn({"--socket", base() + ".x.sock"})), 0) << "--host-mem is required";
-  EXPECT_EQ(wait_exit(spawn({"--socket", base() + ".x.sock", "--host-mem", "memfd:0"})), 2);
-  EXPECT_EQ(wait_exit(spawn({"--socket", base() + ".x.sock", "--host-mem", "memfd:1M",
+  EXPECT_NE(run_to_exit(nic_argv({"--socket", base() + ".x.sock"})), 0) << "--host-mem is required";
+  EXPECT_EQ(run_to_exit(nic_argv({"--socket", base() + ".x.sock", "--host-mem", "memfd:0"})), 2);
+  EXPECT_EQ(run_to_exit(nic_argv({"--socket", base() + ".x.sock", "--host-mem", "memfd:1M",
                              "--nic-mem", "12K"})),
             1);
   // Out of range or not a number: refused by CLI11 before anything starts.
   for (const char* bad : {"0", "60001", "ten"})
-    EXPECT_NE(wait_exit(spawn({"--socket", base() + ".x.sock", "--host-mem", "memfd:1M",
+    EXPECT_NE(run_to_exit(nic_argv({"--socket", base() + ".x.sock", "--host-mem", "memfd:1M",
                                "--handler-budget-ms", bad})),
               0)
       << "--handler-budget-ms " << bad;
-  EXPECT_EQ(wait_exit(spawn({"--socket", base() + ".x.sock", "--host-mem", "memfd:1M",
+  EXPECT_EQ(run_to_exit(nic_argv({"--socket", base() + ".x.sock", "--host-mem", "memfd:1M",
                              "--recovery-log-size", "lots"})),
             2);
 }
@@ -112,7 +94,7 @@ TEST(program, sigint_also_stops_it_with_a_guest_ram_file_that_appears_later) {
   const std::string sock = base() + ".i.sock", ready = base() + ".i.ready";
   const std::string ram = base() + ".ram";
   ::unlink(ram.c_str());
-  pid_t pid = spawn({"--socket", sock, "--host-mem", "file:" + ram, "--ready-file", ready});
+  child_process p{nic_argv({"--socket", sock, "--host-mem", "file:" + ram, "--ready-file", ready})};
   for (int i = 0; i < 1000 && !exists(ready); ++i)
     std::this_thread::sleep_for(10ms);
   ASSERT_TRUE(exists(ready));
@@ -147,7 +129,7 @@ TEST(program, sigint_also_stops_it_with_a_guest_ram_file_that_appears_later) {
     ASSERT_TRUE(cqe.has_value());
     EXPECT_EQ(cqe->status, IPIPE_STS_BAD_ADDR) << "beyond the end of guest RAM";
   }
-  ASSERT_EQ(::kill(pid, SIGINT), 0);
-  EXPECT_EQ(wait_exit(pid), 0);
+  p.signal(SIGINT);
+  EXPECT_EQ(p.wait(10s), 0);
   ::unlink(ram.c_str());
 }

@@ -4,11 +4,12 @@
 // wire as ipipe-bench --configure does. apps/dt and apps/rta test the
 // actors in one process; this tests them behind the wire, with the
 // bench's checks.
+#include <ipipe/testing/child_process.hpp>
+
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
-#include "child_process.hpp"
 #include "dt_workload.hpp"
 #include "engine.hpp"
 #include "rta_workload.hpp"
@@ -21,7 +22,7 @@
 using namespace ipipe;
 using namespace ipipe::bench;
 using namespace std::chrono_literals;
-namespace fk = ipipe::bench::testing;
+namespace fk = ipipe::testing;
 namespace fs = std::filesystem;
 
 namespace {
@@ -49,7 +50,7 @@ public:
         std::vector<std::string>{IPIPE_NIC_BINARY, "--socket", sock, "--host-mem", "memfd:64M",
                                  "--nic-mem", "64M", "--cores", "2", "--wire", "127.0.0.1:0",
                                  "--ready-file", ready},
-        dir_ / "nic.log");
+        fk::child_options{.log = dir_ / "nic.log"});
     if (!fk::wait_until([&] { return slurp(ready).find("wire_port=") != std::string::npos; },
                         [&] { return nic_->running(); }, 10s))
       return;
@@ -66,7 +67,7 @@ public:
         << actor("rta_count", count_a, "4M") << actor("rta_count", count_b, "4M");
     ipiped_ = std::make_unique<fk::child_process>(
         std::vector<std::string>{IPIPED_BINARY, "--config", dir_ / "ipiped.conf"},
-        dir_ / "ipiped.log");
+        fk::child_options{.log = dir_ / "ipiped.log"});
     serving_ = fk::wait_until(
         [&] { return slurp(dir_ / "ipiped.log").find("serving") != std::string::npos; },
         [&] { return ipiped_->running(); }, 20s);
