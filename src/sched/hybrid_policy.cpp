@@ -233,6 +233,9 @@ void hybrid_policy::close_window(std::uint64_t end_ns) {
     // became busy needs its cores now), a falling one decays.
     a.rate = a.rate_seeded && r < a.rate ? (3 * a.rate + r) / 4 : r;
     a.rate_seeded = true;
+    // The busy test's rate weighs a window alike up and down: a burst (a
+    // batch of requests released at once) is not sustained load.
+    a.steady_rate += (r - a.steady_rate) / std::max<std::uint32_t>(cfg_.busy_windows, 1);
     a.partial = 0;
     a.arrivals = 0;
   }
@@ -268,7 +271,7 @@ void hybrid_policy::hold_on_host(actor_state& a, std::uint64_t now) {
 
 void hybrid_policy::migrate_step(std::uint64_t now, std::uint64_t fcfs_mean, std::uint64_t drr_delay) {
   const std::uint64_t mean_thresh = tun_.mean_thresh_ns();
-  const bool over = fcfs_mean > mean_thresh || drr_delay > cfg_.drr_delay_thresh_ns;
+  const bool over = (fcfs_mean > mean_thresh || drr_delay > cfg_.drr_delay_thresh_ns) && nic_busy();
   const bool under = fcfs_mean < tun_.lower(mean_thresh) && drr_delay < tun_.lower(cfg_.drr_delay_thresh_ns);
   over_streak_ = over ? over_streak_ + 1 : 0;
   under_streak_ = under ? under_streak_ + 1 : 0;
@@ -323,6 +326,29 @@ void hybrid_policy::migrate_step(std::uint64_t now, std::uint64_t fcfs_mean, std
     migrate_after_ = now + cfg_.cooldown_windows * cfg_.window_ns;
     emit(decision_kind::pull_to_nic, pick, fcfs_mean, now);
   }
+}
+
+// Whether the NIC's own load can explain its latency. On the NIC's
+// dedicated, polling cores a latency above Mean_thresh means queueing, and
+// queueing needs busy cores; where the cores are threads of a shared host,
+// waking and preemption by the OS add latency at any load, and release the
+// requests that waited meanwhile as a burst. Pushing an actor then frees
+// nothing but costs two migrations: three emulated NICs on two CPUs pushed
+// and pulled their few-percent actors many times a second. So the demand
+// here is sustained demand, from the steady rate.
+bool hybrid_policy::nic_busy() const noexcept {
+  if (cfg_.push_util_permille == 0)
+    return true;
+  const double share = cfg_.push_util_permille / 1000.0;
+  double total = 0;
+  double heaviest = 0;
+  for (const auto& a : actors_)
+    if (a.present && a.loc == location::nic) {
+      const double d = a.steady_rate * static_cast<double>(a.stats.mean_ns());
+      total += d;
+      heaviest = std::max(heaviest, d);
+    }
+  return total >= share * cfg_.cores || heaviest >= share;
 }
 
 std::uint32_t hybrid_policy::target_fcfs(std::uint32_t util_permille, std::uint64_t now,

@@ -52,6 +52,14 @@ policy_config cores14() {
   return c;
 }
 
+// The busy test takes each window's rate as it is: for the tests of what
+// follows once the NIC is busy (the tests of the busy test use the
+// default).
+policy_config quick_busy(policy_config c = {}) {
+  c.busy_windows = 1;
+  return c;
+}
+
 // Actor 1 runs 500 us requests (DRR); then actor 0 runs `per_window`
 // 0.5 us requests in each of `windows` decision windows.
 void long_and_short(fixture& f, int per_window, int windows) {
@@ -185,10 +193,10 @@ TEST(hybrid_policy, a_tail_threshold_raised_at_run_time_stops_downgrades) {
 }
 
 TEST(hybrid_policy, fcfs_latency_above_mean_thresh_for_confirmed_windows_pushes_the_heaviest_actor) {
-  fixture f;
-  f.window(0, 100, 2 * us, 30 * us); // over once
-  f.run(2, 100, 20 * us, 30 * us); // actor 2 is heavier
-  f.window(0, 100, 2 * us, 30 * us); // over twice: push
+  fixture f{quick_busy()};
+  f.window(0, 100, 6 * us, 30 * us); // over once (actor 0: 0.6 cores, busy)
+  f.run(2, 100, 20 * us, 30 * us);   // actor 2 is heavier
+  f.window(0, 100, 6 * us, 30 * us); // over twice: push
   ASSERT_EQ(f.log.count(decision_kind::push_to_host), 1u);
   const auto push = f.log.entries().back();
   EXPECT_EQ(push.kind, decision_kind::push_to_host);
@@ -198,21 +206,21 @@ TEST(hybrid_policy, fcfs_latency_above_mean_thresh_for_confirmed_windows_pushes_
 }
 
 TEST(hybrid_policy, the_push_cooldown_allows_one_push_per_cooldown) {
-  fixture f;
+  fixture f{quick_busy()};
   for (int w = 0; w < 6; ++w)
-    f.window(w % 4, 100, 2 * us, 30 * us);
+    f.window(w % 4, 100, 6 * us, 30 * us);
   EXPECT_EQ(f.log.count(decision_kind::push_to_host), 1u); // windows 2..6 are cooldown
   for (int w = 0; w < 2; ++w)
-    f.window(3, 100, 2 * us, 30 * us);
+    f.window(3, 100, 6 * us, 30 * us);
   EXPECT_EQ(f.log.count(decision_kind::push_to_host), 2u);
 }
 
 TEST(hybrid_policy, low_fcfs_latency_pulls_back_the_smallest_host_actor_that_fits) {
-  fixture f;
+  fixture f{quick_busy()};
   f.run(2, 100, 20 * us, 30 * us);
   f.run(3, 10, 20 * us, 30 * us);
-  f.window(0, 100, 2 * us, 30 * us);
-  f.window(0, 100, 2 * us, 30 * us);
+  f.window(0, 100, 6 * us, 30 * us);
+  f.window(0, 100, 6 * us, 30 * us);
   ASSERT_EQ(f.policy.location_of(2), location::host);
   ASSERT_TRUE(f.policy.set_location(3, location::host)); // moved by the operator
   for (int w = 0; w < 10; ++w) {
@@ -232,9 +240,9 @@ TEST(hybrid_policy, low_fcfs_latency_pulls_back_the_smallest_host_actor_that_fit
 }
 
 TEST(hybrid_policy, latency_between_the_pull_and_push_lines_neither_pushes_nor_pulls) {
-  fixture f;
-  f.window(1, 100, 2 * us, 30 * us);
-  f.window(1, 100, 2 * us, 30 * us);
+  fixture f{quick_busy()};
+  f.window(1, 100, 6 * us, 30 * us);
+  f.window(1, 100, 6 * us, 30 * us);
   ASSERT_EQ(f.log.count(decision_kind::push_to_host), 1u);
   for (int w = 0; w < 50; ++w) {
     f.policy.on_arrival(1, 100);
@@ -244,8 +252,68 @@ TEST(hybrid_policy, latency_between_the_pull_and_push_lines_neither_pushes_nor_p
   EXPECT_EQ(f.log.count(decision_kind::pull_to_nic), 0u);
 }
 
-TEST(hybrid_policy, an_actor_too_big_for_the_nic_is_not_pulled_back) {
+TEST(hybrid_policy, latency_on_an_idle_nic_pushes_nothing) {
+  // Three emulated NICs on two CPUs: a few requests per window, each
+  // waiting for the OS to wake or resume a core thread.
+  for (const std::uint32_t cores : {1u, 14u}) {
+    policy_config c;
+    c.cores = cores;
+    fixture f{c};
+    for (int w = 0; w < 50; ++w)
+      f.window(w % 2, 20, 5 * us, 150 * us); // 0.1 cores of demand
+    EXPECT_EQ(f.log.count(decision_kind::push_to_host), 0u) << cores << " cores";
+  }
+  // The paper's rule alone pushes on the same trace.
   policy_config c;
+  c.push_util_permille = 0;
+  fixture f{c};
+  for (int w = 0; w < 50; ++w)
+    f.window(w % 2, 20, 5 * us, 150 * us);
+  EXPECT_GE(f.log.count(decision_kind::push_to_host), 1u);
+}
+
+TEST(hybrid_policy, one_actor_busy_for_half_a_core_is_load_enough_on_a_large_nic) {
+  // Its handlers run one at a time: it cannot spread over the 14 cores.
+  fixture f{cores14()};
+  for (int w = 0; w < 60 && f.log.count(decision_kind::push_to_host) == 0; ++w)
+    f.window(2, 160, 5 * us, 40 * us); // 0.8 cores
+  ASSERT_EQ(f.log.count(decision_kind::push_to_host), 1u);
+  EXPECT_EQ(f.log.entries().back().actor_id, 2u);
+}
+
+TEST(hybrid_policy, a_burst_is_not_sustained_load) {
+  // Idle windows and, now and then, a core thread the host OS resumed
+  // serving at once the requests that arrived meanwhile, late.
+  auto bursts = [](policy_config c) {
+    fixture f{c};
+    for (int w = 0; w < 200; ++w) {
+      if (w % 20 < 2)
+        f.window(w % 40 < 20 ? 0 : 1, 300, 5 * us, 2 * ms); // 1.5 cores in the window
+      else
+        f.window(w % 2, 2, 5 * us, 10 * us);
+    }
+    return f.log.count(decision_kind::push_to_host);
+  };
+  policy_config c;
+  c.cores = 1;
+  EXPECT_EQ(bursts(c), 0u);
+  EXPECT_GE(bursts(quick_busy(c)), 1u) << "a test that cannot fail";
+}
+
+TEST(hybrid_policy, sustained_overload_pushes_within_the_busy_windows) {
+  policy_config c;
+  c.cores = 1;
+  fixture f{c};
+  int w = 0;
+  for (; w < 100 && f.log.count(decision_kind::push_to_host) == 0; ++w)
+    f.window(0, 200, 5 * us, 100 * us); // one core of demand
+  EXPECT_EQ(f.log.count(decision_kind::push_to_host), 1u);
+  // Half the demand is reached after log(2) * 16 = 11 windows.
+  EXPECT_LE(w, 2 * static_cast<int>(c.busy_windows));
+}
+
+TEST(hybrid_policy, an_actor_too_big_for_the_nic_is_not_pulled_back) {
+  policy_config c = quick_busy();
   c.cores = 2;
   fixture f{c};
   f.window(1, 1000, 2 * us, 30 * us); // actor 1: 2 cores of demand
@@ -259,22 +327,21 @@ TEST(hybrid_policy, an_actor_too_big_for_the_nic_is_not_pulled_back) {
 }
 
 TEST(hybrid_policy, pinned_actors_are_never_pushed) {
-  policy_config c;
-  fixture f{c};
+  const policy_config c = quick_busy();
   tunables t;
   decision_log log;
   hybrid_policy p{c, t, log};
   ASSERT_TRUE(p.add_actor(0, true));
   for (int w = 1; w <= 5; ++w) {
     p.on_arrival(0, 100);
-    p.on_complete(0, 5 * us, 100 * us, w * ms - 1);
+    p.on_complete(0, 6 * us, 100 * us, w * ms - 1);
     p.tick(w * ms);
   }
   EXPECT_EQ(log.count(decision_kind::push_to_host), 0u);
 }
 
 TEST(hybrid_policy, pinning_later_stops_pushes_and_unpinning_allows_them_again) {
-  policy_config c;
+  const policy_config c = quick_busy();
   tunables t;
   decision_log log;
   hybrid_policy p{c, t, log};
@@ -283,14 +350,14 @@ TEST(hybrid_policy, pinning_later_stops_pushes_and_unpinning_allows_them_again) 
   int w = 1;
   for (; w <= 5; ++w) {
     p.on_arrival(0, 100);
-    p.on_complete(0, 5 * us, 100 * us, w * ms - 1);
+    p.on_complete(0, 6 * us, 100 * us, w * ms - 1);
     p.tick(w * ms);
   }
   EXPECT_EQ(log.count(decision_kind::push_to_host), 0u);
   ASSERT_TRUE(p.set_pinned(0, false));
   for (; w <= 10; ++w) {
     p.on_arrival(0, 100);
-    p.on_complete(0, 5 * us, 100 * us, w * ms - 1);
+    p.on_complete(0, 6 * us, 100 * us, w * ms - 1);
     p.tick(w * ms);
   }
   EXPECT_EQ(log.count(decision_kind::push_to_host), 1u);
@@ -317,7 +384,8 @@ TEST(hybrid_policy, pinned_actors_on_the_host_are_never_pulled) {
 namespace {
 // Overloaded while actor 0 is on the NIC, idle while it is away; returns
 // the times of its pushes over 400 windows.
-std::vector<std::uint64_t> flapping_trace(const policy_config& c) {
+std::vector<std::uint64_t> flapping_trace(policy_config c) {
+  c.busy_windows = 1;
   tunables t;
   decision_log log;
   hybrid_policy p{c, t, log};
@@ -327,7 +395,7 @@ std::vector<std::uint64_t> flapping_trace(const policy_config& c) {
     const std::uint64_t now = static_cast<std::uint64_t>(w) * ms;
     p.on_arrival(0, 100);
     if (p.location_of(0) == location::nic)
-      p.on_complete(0, 5 * us, 100 * us, now - 1);
+      p.on_complete(0, 6 * us, 100 * us, now - 1);
     const auto before = log.count(decision_kind::push_to_host);
     p.tick(now);
     if (log.count(decision_kind::push_to_host) != before)
@@ -349,7 +417,7 @@ TEST(hybrid_policy, an_actor_pushed_again_soon_after_a_pull_stays_on_the_host_lo
   // Each stay on the host is at least twice the one before.
   for (std::size_t i = 2; i < pushes.size(); ++i)
     EXPECT_GE(pushes[i] - pushes[i - 1], 2 * (pushes[i - 1] - pushes[i - 2]) - 10 * ms)
-      << "push " << i;
+        << "push " << i;
   EXPECT_LE(pushes.size(), 6u) << "flapping: " << pushes.size() << " pushes in 400 windows";
 }
 

@@ -43,6 +43,16 @@ struct policy_config {
   std::uint32_t fcfs_util_permille = 750;
   /// NIC demand (in cores) after a pull must stay below cores times this.
   std::uint32_t pull_util_permille = 800;
+  /// The overload signals push only while the NIC is busy: its actors'
+  /// sustained demand is at least cores times this, or one actor's (whose
+  /// handlers run one at a time) at least this share of a core. High
+  /// latency on an idle NIC is not load the host can take over: on a
+  /// time-shared host it is the OS waking and preempting the emulated
+  /// cores. In thousandths; 0 pushes on latency alone, as the paper does.
+  std::uint32_t push_util_permille = 500;
+  /// Windows over which the busy test averages arrival rates (weight
+  /// 1/busy_windows per window, up and down alike).
+  std::uint32_t busy_windows = 16;
   /// Anti-flapping: an actor pushed again within `reflap_windows` of being
   /// pulled stays on the host for twice as long as the last time, starting
   /// from `hold_windows` and up to `max_hold_windows`; 0 turns it off.
@@ -172,6 +182,7 @@ private:
     std::uint64_t arrivals = 0;
     std::uint32_t backlog = 0;
     double rate = 0;    // arrivals per ns, smoothed over windows
+    double steady_rate = 0; // arrivals per ns, averaged over busy_windows
     double partial = 0; // arrivals per ns in the current window so far
     bool rate_seeded = false;
     std::uint32_t cheap_run = 0; // consecutive counted samples below (1 - alpha) * Tail_thresh
@@ -193,6 +204,7 @@ private:
   void hold_on_host(actor_state& a, std::uint64_t now);
   double partial_demand(std::uint64_t now);
   bool any_fcfs_demand() const noexcept;
+  bool nic_busy() const noexcept;
   bool change_point(const actor_state& a) const noexcept;
 
   bool valid(std::uint32_t actor) const noexcept {
