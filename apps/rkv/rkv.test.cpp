@@ -106,5 +106,46 @@ TEST(rkv_checker, accepts_linearizable_and_rejects_stale_reads) {
             std::vector<std::string>{"b"});
 }
 
+TEST(rkv_checker, writes_lost_with_a_crashed_leader_do_not_blow_up_the_search) {
+  // 60 writes that were never answered and never read, among answered
+  // operations: each may take effect at any time after its start, or
+  // never, which a search over all of them could not finish.
+  std::vector<operation> h;
+  for (std::uint64_t i = 0; i < 60; ++i)
+    h.push_back(w("k", "lost" + std::to_string(i), 10 + i, operation::never_answered));
+  for (std::uint64_t i = 0; i < 40; ++i) {
+    h.push_back(w("k", std::to_string(i), 100 + 10 * i, 102 + 10 * i));
+    h.push_back(r("k", std::to_string(i), 104 + 10 * i, 106 + 10 * i));
+  }
+  EXPECT_TRUE(testing::linearizable_register(h, 100'000));
+  // One of them read, then an acknowledged write lost: still caught.
+  h.push_back(r("k", "lost7", 600, 601));
+  EXPECT_TRUE(testing::linearizable_register(h, 100'000));
+  h.push_back(w("k", "last", 610, 611));
+  h.push_back(r("k", "lost7", 620, 621));
+  EXPECT_EQ(testing::check_register(h, 100'000), testing::outcome::not_linearizable);
+}
+
+TEST(rkv_checker, an_unanswered_write_that_was_read_took_effect_before_that_read_answered) {
+  // 40 writes whose answers were lost, each read back once: each must
+  // have taken effect before its read, or the search could put any of
+  // them anywhere later and run through their subsets.
+  std::vector<operation> h;
+  for (std::uint64_t i = 0; i < 40; ++i) {
+    h.push_back(w("k", std::to_string(i), 10 * i, operation::never_answered));
+    h.push_back(r("k", std::to_string(i), 10 * i + 5, 10 * i + 6));
+  }
+  EXPECT_EQ(testing::check_register(h, 100'000), testing::outcome::linearizable);
+  // Read again after another value was read: it would take effect twice.
+  h.push_back(r("k", "3", 1000, 1001));
+  EXPECT_EQ(testing::check_register(h, 100'000), testing::outcome::not_linearizable);
+  // A search that runs out of steps says so rather than "not linearizable".
+  std::vector<operation> wide;
+  for (std::uint64_t i = 0; i < 16; ++i)
+    wide.push_back(w("k", std::to_string(i), 0, 100));
+  wide.push_back(r("k", "never written", 0, 100));
+  EXPECT_EQ(testing::check_register(wide, 1000), testing::outcome::undecided);
+}
+
 } // namespace
 } // namespace ipipe::apps::rkv
