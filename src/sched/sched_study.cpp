@@ -1,17 +1,21 @@
 // The scheduler study of issue 7: every policy on every workload in the
 // same simulation harness, 14 NIC cores, open-loop Poisson arrivals.
 //
-//   sched_study [--quick] [--cross-only] [--csv DIR]
+//   sched_study [--quick] [--cross-only] [--csv DIR] [--costs FILE]
 //
 // Prints the table; with --csv writes DIR/curves.csv (one row per load
 // point) and DIR/shift.csv (p99.9 slowdown per 1 ms after the mix shift)
 // for src/sched/plot_study.py. --cross-only runs only the real-thread
-// cross-check; --quick shortens every run to a quarter.
+// cross-check; --quick shortens every run to a quarter. The APPS
+// workloads take the applications' handler costs from FILE (written by
+// app_cost_bench), by default from the table built in (app_costs.csv).
+#include <ipipe/sched/cost_table.hpp>
 #include <ipipe/sched/fast_clock.hpp>
 #include <ipipe/sched/study.hpp>
 #include <ipipe/sched/thread_engine.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -24,6 +28,9 @@
 #include <vector>
 
 using namespace ipipe::sched;
+using ipipe::errc;
+using ipipe::error;
+using ipipe::expected;
 
 namespace {
 
@@ -172,11 +179,13 @@ cross_result cross_check(std::uint64_t duration_ns, double load) {
 // The policy table: every policy on every workload, in two worker threads.
 // The runs are independent and each is deterministic, so the figures do
 // not depend on the interleaving.
-std::vector<job> run_table(double scale, std::uint64_t shift_at) {
+std::vector<job> run_table(double scale, std::uint64_t shift_at, const cost_table& costs) {
   const std::vector<std::pair<workload, std::uint64_t>> workloads{
-    {sbim2(), static_cast<std::uint64_t>(100 * ms * scale)},
-    {disp2(), static_cast<std::uint64_t>(1000 * ms * scale)},
-    {shifting_mix(shift_at), static_cast<std::uint64_t>(100 * ms * scale)}};
+      {sbim2(), static_cast<std::uint64_t>(100 * ms * scale)},
+      {disp2(), static_cast<std::uint64_t>(1000 * ms * scale)},
+      {shifting_mix(shift_at), static_cast<std::uint64_t>(100 * ms * scale)},
+      {apps_workload(costs, apps_grain::kind), static_cast<std::uint64_t>(100 * ms * scale)},
+      {apps_workload(costs, apps_grain::actor), static_cast<std::uint64_t>(100 * ms * scale)}};
   const discipline policies[] = {discipline::c_fcfs, discipline::d_fcfs, discipline::drr_only,
                                  discipline::ps,     discipline::darc,   discipline::hybrid};
   std::vector<job> jobs;
@@ -283,6 +292,18 @@ void run_cross(double scale) {
   }
 }
 
+expected<cost_table> read_cost_table(const char* path) {
+  std::FILE* f = std::fopen(path, "r");
+  if (!f)
+    return error{errc::system_error, std::string{"open "} + path, errno};
+  std::string text;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;)
+    text.append(buf, n);
+  std::fclose(f);
+  return parse_cost_table(text);
+}
+
 void write_csv(const std::string& dir, const std::vector<job>& jobs, const std::vector<double>& bins) {
   if (FILE* out = std::fopen((dir + "/curves.csv").c_str(), "w")) {
     std::fprintf(out, "workload,policy,load,p999_slowdown,short_p999_ns\n");
@@ -306,6 +327,7 @@ int main(int argc, char** argv) {
   bool quick = false;
   bool cross_only = false;
   const char* csv = nullptr;
+  const char* costs_file = nullptr;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--quick"))
       quick = true;
@@ -313,10 +335,22 @@ int main(int argc, char** argv) {
       cross_only = true;
     else if (!std::strcmp(argv[i], "--csv") && i + 1 < argc)
       csv = argv[++i];
+    else if (!std::strcmp(argv[i], "--costs") && i + 1 < argc)
+      costs_file = argv[++i];
     else {
-      std::fprintf(stderr, "usage: sched_study [--quick] [--cross-only] [--csv DIR]\n");
+      std::fprintf(stderr,
+                   "usage: sched_study [--quick] [--cross-only] [--csv DIR] [--costs FILE]\n");
       return 2;
     }
+  }
+  cost_table costs = default_cost_table();
+  if (costs_file) {
+    auto t = read_cost_table(costs_file);
+    if (!t) {
+      std::fprintf(stderr, "sched_study: %s\n", t.err().message().c_str());
+      return 1;
+    }
+    costs = std::move(*t);
   }
   const auto t0 = std::chrono::steady_clock::now();
   const double scale = quick ? 0.25 : 1.0;
@@ -324,7 +358,7 @@ int main(int argc, char** argv) {
   if (!cross_only) {
     std::printf("Scheduler study: 14 NIC cores, open-loop Poisson, SLO p99.9 slowdown <= 10%s\n",
                 quick ? " (quick)" : "");
-    const std::vector<job> jobs = run_table(scale, shift_at);
+    const std::vector<job> jobs = run_table(scale, shift_at, costs);
     const std::vector<double> bins = run_shift(scale, shift_at);
     run_overload(scale);
     if (csv)

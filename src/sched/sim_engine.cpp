@@ -29,6 +29,7 @@ constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
 struct req {
   std::uint64_t arrival;
   std::uint64_t service;
+  std::uint64_t type_mean; // what DARC's type oracle knows of it
   std::uint64_t remaining; // processor sharing only
   std::uint64_t finish;
   std::uint32_t actor;
@@ -153,7 +154,10 @@ private:
 
   void arrive() {
     const auto r = static_cast<std::uint32_t>(pool_.size());
-    pool_.push_back(req{now_, pending_.service_ns, pending_.service_ns, 0, pending_.actor, false, false});
+    const std::uint64_t type_mean =
+        pending_.type_mean_ns ? pending_.type_mean_ns : pending_.service_ns;
+    pool_.push_back(req{now_, pending_.service_ns, type_mean, pending_.service_ns, 0,
+                        pending_.actor, false, false});
     ++outstanding_;
     if (policy_)
       policy_->on_arrival(pending_.actor);
@@ -171,7 +175,9 @@ private:
     }
   }
 
-  bool is_short(std::uint32_t r) const { return pool_[r].service <= cfg_.short_ns; }
+  // DARC's classifier: a request is short if its type is, by the type's
+  // mean cost (a type's requests share one queue, as in Perséphone).
+  bool is_short(std::uint32_t r) const { return pool_[r].type_mean <= cfg_.short_ns; }
 
   void nic_enqueue(std::uint32_t r) {
     const std::uint32_t actor = pool_[r].actor;
@@ -557,7 +563,8 @@ sim_result sim_engine::run(const workload& w, double load, std::uint64_t duratio
       }
       u -= a.weight;
     }
-    return scripted_request{t, pick->id, pick->service.sample(rng)};
+    return scripted_request{t, pick->id, pick->service.sample(rng),
+                            static_cast<std::uint64_t>(pick->service.mean_ns())};
   };
   return s.run(w.actor_ids(), next, duration_ns);
 }

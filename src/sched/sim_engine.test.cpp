@@ -225,3 +225,19 @@ TEST(sim_engine, without_probes_and_change_points_the_upgrade_waits_for_the_old_
   }
   EXPECT_EQ(upgrades, 1u);
 }
+
+// DARC classes a request by its type's mean cost, as Perséphone's
+// classifier does: a type that is short on average keeps its rare long
+// request on the short cores. Two cores, one reserved: the long request
+// of a short type runs on the reserved core beside the long type's.
+TEST(sim_engine, darc_classes_requests_by_their_types_mean_cost) {
+  sim_config c;
+  c.disc = discipline::darc;
+  c.policy.cores = 2;
+  c.darc_reserved = 1;
+  const std::vector<scripted_request> trace{{0, 0, 100 * us, 1 * us}, {1, 1, 100 * us, 100 * us}};
+  const auto r = sim_engine{c}.run(trace);
+  ASSERT_EQ(r.records.size(), 2u);
+  EXPECT_EQ(r.records[0].latency_ns, 100 * us);
+  EXPECT_EQ(r.records[1].latency_ns, 100 * us) << "the long type waited behind the short one";
+}

@@ -23,13 +23,49 @@ std::uint64_t service_dist::sample(std::mt19937_64& rng) const {
     return std::max<std::uint64_t>(static_cast<std::uint64_t>(-std::log(unit(rng)) * static_cast<double>(a_ns)), 1);
   case kind::bimodal:
     return std::max<std::uint64_t>(rng() % 1'000'000 < b_ppm ? b_ns : a_ns, 1);
+  case kind::empirical: {
+    // Inverse transform: the level u falls between two knots.
+    const auto& k = *knots;
+    const double u = unit(rng);
+    const auto hi = std::lower_bound(k.begin() + 1, k.end() - 1, u,
+                                     [](const auto& knot, double q) { return knot.first < q; });
+    const auto lo = hi - 1;
+    const double span = hi->first - lo->first;
+    const double f = span > 0 ? (u - lo->first) / span : 1;
+    const double v = static_cast<double>(lo->second) +
+                     f * (static_cast<double>(hi->second) - static_cast<double>(lo->second));
+    return std::max<std::uint64_t>(static_cast<std::uint64_t>(v), 1);
+  }
   }
   return 1;
 }
 
+service_dist service_dist::empirical(std::vector<std::pair<double, std::uint64_t>> knots) {
+  service_dist d;
+  d.shape = kind::empirical;
+  d.knots = std::make_shared<const std::vector<std::pair<double, std::uint64_t>>>(std::move(knots));
+  return d;
+}
+
 double service_dist::mean_ns() const noexcept {
-  if (shape == kind::bimodal)
-    return (static_cast<double>(a_ns) * (1'000'000 - b_ppm) + static_cast<double>(b_ns) * b_ppm) / 1e6;
+  switch (shape) {
+  case kind::bimodal:
+    return (static_cast<double>(a_ns) * (1'000'000 - b_ppm) + static_cast<double>(b_ns) * b_ppm) /
+           1e6;
+  case kind::empirical: {
+    // The mean of a quantile function linear between knots: trapezoids.
+    double m = 0;
+    for (std::size_t i = 1; i < knots->size(); ++i) {
+      const auto& [q0, v0] = (*knots)[i - 1];
+      const auto& [q1, v1] = (*knots)[i];
+      m += (q1 - q0) * (static_cast<double>(v0) + static_cast<double>(v1)) / 2;
+    }
+    return m;
+  }
+  case kind::fixed:
+  case kind::exponential:
+    break;
+  }
   return static_cast<double>(a_ns);
 }
 

@@ -25,8 +25,9 @@ enum class discipline : std::uint8_t {
   drr_only,
   /// Central queue, round robin with a preemption quantum and cost.
   ps,
-  /// Perséphone's DARC: cores reserved for short requests, which may also
-  /// use any idle core; long requests never use reserved cores.
+  /// Perséphone's DARC: cores reserved for requests of short types (by
+  /// the type's mean cost), which may also use any idle core; requests of
+  /// long types never use reserved cores.
   darc,
 };
 
@@ -65,8 +66,8 @@ struct sim_config {
   std::uint64_t ps_preempt_ns = 1'000;
   /// DARC reserved cores; 0 sizes them from the offered short demand.
   std::uint32_t darc_reserved = 0;
-  /// Requests whose service time is at most this are "short" (DARC's type
-  /// oracle and the short-request metrics).
+  /// Requests whose service time is at most this are "short" (the
+  /// short-request metrics), and so are types whose mean is (DARC).
   std::uint64_t short_ns = 10'000;
   /// After arrivals stop, how long the simulation may drain; requests
   /// still unfinished then are recorded as censored.

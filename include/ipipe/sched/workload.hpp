@@ -1,8 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ipipe::sched {
@@ -17,6 +19,8 @@ struct service_dist {
     exponential,
     /// b_ns with probability b_ppm per million, else a_ns.
     bimodal,
+    /// Measured: linear between the values at given quantile levels.
+    empirical,
   };
   /// Which distribution.
   kind shape = kind::fixed;
@@ -26,11 +30,17 @@ struct service_dist {
   std::uint64_t b_ns = 0;
   /// The bimodal probability of b_ns, per million.
   std::uint32_t b_ppm = 0;
+  /// The empirical (quantile level, ns) knots, levels rising from 0 to 1.
+  std::shared_ptr<const std::vector<std::pair<double, std::uint64_t>>> knots;
 
   /// Returns a fixed distribution of `ns`.
-  static service_dist fixed(std::uint64_t ns) { return {kind::fixed, ns, 0, 0}; }
+  static service_dist fixed(std::uint64_t ns) { return {kind::fixed, ns, 0, 0, {}}; }
   /// Returns an exponential distribution of mean `ns`.
-  static service_dist exponential(std::uint64_t ns) { return {kind::exponential, ns, 0, 0}; }
+  static service_dist exponential(std::uint64_t ns) { return {kind::exponential, ns, 0, 0, {}}; }
+  /// Returns the distribution whose quantile function is linear between
+  /// `knots` (level, ns): levels rising from 0 to 1, values not falling.
+  /// Checked by the caller (cost_table's parser checks what it reads).
+  static service_dist empirical(std::vector<std::pair<double, std::uint64_t>> knots);
 
   /// Returns one sample drawn from `rng` (at least 1 ns).
   [[nodiscard]] std::uint64_t sample(std::mt19937_64& rng) const;
@@ -88,6 +98,9 @@ struct scripted_request {
   std::uint32_t actor = 0;
   /// Execution time on a NIC core.
   std::uint64_t service_ns = 0;
+  /// The mean cost of the request's type, which a type oracle (DARC's
+  /// classifier) knows before the request runs; 0: its own service_ns.
+  std::uint64_t type_mean_ns = 0;
 };
 
 } // namespace ipipe::sched
