@@ -28,13 +28,16 @@ unsigned seeds(unsigned dflt) {
 // A NIC runtime and a host runtime joined by small rings, so that ring-full
 // back pressure and multi-chunk objects happen all the time.
 struct pair_fixture {
-  explicit pair_fixture(std::uint32_t msg_entries = 8, std::uint32_t mig_entries = 8)
+  explicit pair_fixture(std::uint32_t msg_entries = 8, std::uint32_t mig_entries = 8,
+                        std::uint32_t nic_mailbox_limit = 0)
     : rings(peer_rings::create(*msg_ring_geometry::make(msg_entries, 8224),
                                *msg_ring_geometry::make(mig_entries, 16384))
               .value()),
       // Budgets far beyond any handler, even on a loaded machine: isolation
       // has its own tests.
-      nic({.side = IPIPE_LOC_NIC, .default_budget_ns = 60'000'000'000}),
+      nic({.side = IPIPE_LOC_NIC,
+           .default_budget_ns = 60'000'000'000,
+           .mailbox_limit = nic_mailbox_limit}),
       host({.side = IPIPE_LOC_HOST, .default_budget_ns = 60'000'000'000}) {
     register_test_types();
     EXPECT_TRUE(nic.attach_peer(rings.nic_end()));
@@ -174,6 +177,43 @@ TEST(migration, an_actor_moves_to_the_host_with_its_objects_and_back_again) {
   EXPECT_GT(recs[0].chunks, 5u) << "the 70000-byte object should take several chunks";
   EXPECT_EQ(f.events.count(IPIPE_EV_ACTOR_MIGRATED), 4u); // sent + received, twice
   EXPECT_EQ(f.nic.stats().peer_protocol + f.host.stats().peer_protocol, 0u);
+}
+
+TEST(migration, requests_for_a_stalled_host_wait_at_the_nic_bounded_and_the_rest_are_shed) {
+  pair_fixture f(8, 8, 4);
+  const actor_id a = f.add_counter();
+  ASSERT_TRUE(f.nic.migrate(a));
+  f.settle();
+  ASSERT_EQ(f.nic.info(a)->state, actor_state::remote);
+  // Nobody pumps: the host looks stalled, so everything waits at the NIC.
+  std::map<std::uint64_t, sent_req> sent;
+  unsigned shed = 0;
+  for (std::uint64_t i = 1; i <= 20; ++i) {
+    const route r = f.nic.submit(counter_request(a, 0, i, i));
+    if (r == route::forwarded)
+      sent[i] = {a, 0, i};
+    else
+      ++shed;
+  }
+  EXPECT_EQ(sent.size(), 4u);
+  EXPECT_EQ(shed, 16u);
+  EXPECT_EQ(f.nic.stats().shed, 16u);
+  f.settle();
+  std::vector<message> replies;
+  unsigned busy = 0;
+  for (auto& m : f.replies.take()) {
+    if (m.hdr.type != IPIPE_MSG_ERROR) {
+      replies.push_back(std::move(m));
+      continue;
+    }
+    wire::error_payload p{};
+    std::memcpy(&p, m.payload.data(), std::min(sizeof(p), m.payload.size()));
+    EXPECT_EQ(p.status, IPIPE_STS_BUSY);
+    EXPECT_EQ(sent.count(m.hdr.req_id), 0u) << "a forwarded request was refused too";
+    ++busy;
+  }
+  EXPECT_EQ(busy, 16u);
+  check_replies(replies, sent);
 }
 
 TEST(migration, the_nic_pulls_an_actor_back_by_asking_the_host) {

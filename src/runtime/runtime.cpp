@@ -296,6 +296,11 @@ void runtime::notify_ready(const std::vector<actor_id>& ids) {
   ready_fifo_.insert(ready_fifo_.end(), ids.begin(), ids.end());
 }
 
+std::size_t runtime::peer_backlog() const {
+  std::lock_guard l(peer_mtx_);
+  return to_peer_.size();
+}
+
 void runtime::enqueue_peer(message&& m) {
   std::lock_guard l(peer_mtx_);
   to_peer_.push_back(std::move(m));
@@ -397,6 +402,15 @@ route runtime::route_locked(actor_entry& e, message& m, std::vector<actor_id>& r
   case actor_state::remote:
     if (m.payload.size() > peer_max_payload_ || !peer_attached_)
       return route::rejected;
+    // A stalled peer must not make the NIC queue without end: what waits
+    // for the ring is bounded like a mailbox, and checked before the
+    // recovery log takes the message (a logged input must reach the peer).
+    if (cfg_.mailbox_limit != 0 && peer_backlog() >= cfg_.mailbox_limit) {
+      if (full != nullptr)
+        *full = true;
+      ++ctr_.shed;
+      return route::rejected;
+    }
     if (e.rec) {
       if (log_full(e, m)) {
         if (full != nullptr)

@@ -58,7 +58,9 @@ struct runtime_config {
   /// IPIPE_STS_BUSY (counted in runtime_stats::shed), so that an overload
   /// sheds requests instead of queueing them past every client's timeout.
   /// Not applied to a recoverable actor at the host: the NIC bounds its
-  /// inputs (recovery_log) and must see every one it logged handled. 0:
+  /// inputs (recovery_log) and must see every one it logged handled. The
+  /// same limit bounds the messages waiting for the peer's ring, so that a
+  /// stalled host runtime sheds its actors' requests at the NIC. 0:
   /// unbounded.
   std::uint32_t mailbox_limit = 0;
 };
@@ -302,6 +304,7 @@ private:
   std::size_t pump_checkpoints();
   void to_client(message&& m);
   void enqueue_peer(message&& m);
+  [[nodiscard]] std::size_t peer_backlog() const; // messages waiting for the peer's ring
   void notify_ready(const std::vector<actor_id>& ids);
   exec_result run_handler(const entry_ptr& e, std::unique_lock<std::mutex>& lk, message m);
   void quarantine_locked(internal::actor_entry& e, std::uint64_t overrun_ns,
