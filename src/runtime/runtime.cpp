@@ -296,6 +296,14 @@ void runtime::notify_ready(const std::vector<actor_id>& ids) {
   ready_fifo_.insert(ready_fifo_.end(), ids.begin(), ids.end());
 }
 
+// Only a client's request may be refused for lack of room: the actors of
+// an application have acknowledged the work their own messages carry (a
+// filter has answered the tweet whose terms it sends on), so dropping one
+// would lose acknowledged state. Admission at the edge bounds them.
+bool runtime::sheddable(const message& m) const {
+  return cfg_.mailbox_limit != 0 && m.hdr.type == IPIPE_MSG_REQUEST && m.hdr.src_actor == 0;
+}
+
 std::size_t runtime::peer_backlog() const {
   std::lock_guard l(peer_mtx_);
   return to_peer_.size();
@@ -390,7 +398,7 @@ route runtime::route_locked(actor_entry& e, message& m, std::vector<actor_id>& r
                             bool* full) {
   switch (e.state) {
   case actor_state::local:
-    if (cfg_.mailbox_limit != 0 && !e.peer_driven && e.mailbox.size() >= cfg_.mailbox_limit) {
+    if (sheddable(m) && !e.peer_driven && e.mailbox.size() >= cfg_.mailbox_limit) {
       if (full != nullptr)
         *full = true;
       ++ctr_.shed;
@@ -405,7 +413,7 @@ route runtime::route_locked(actor_entry& e, message& m, std::vector<actor_id>& r
     // A stalled peer must not make the NIC queue without end: what waits
     // for the ring is bounded like a mailbox, and checked before the
     // recovery log takes the message (a logged input must reach the peer).
-    if (cfg_.mailbox_limit != 0 && peer_backlog() >= cfg_.mailbox_limit) {
+    if (sheddable(m) && peer_backlog() >= cfg_.mailbox_limit) {
       if (full != nullptr)
         *full = true;
       ++ctr_.shed;

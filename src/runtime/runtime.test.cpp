@@ -325,6 +325,9 @@ TEST(runtime, a_full_mailbox_sheds_with_busy_and_counts_it) {
     EXPECT_EQ(rt.submit(request(id, i, as_bytes_of(rq))),
               i <= 3 ? route::queued : route::rejected);
   }
+  // Another actor's message carries work already acknowledged: never shed.
+  EXPECT_EQ(rt.submit(message::make(IPIPE_MSG_ACTOR, id, id, 7, {}, IPIPE_MSG_F_NO_REPLY)),
+            route::queued);
   EXPECT_EQ(rt.stats().shed, 2u);
   auto got = replies.take();
   ASSERT_EQ(got.size(), 2u);
@@ -334,7 +337,7 @@ TEST(runtime, a_full_mailbox_sheds_with_busy_and_counts_it) {
     std::memcpy(&p, m.payload.data(), sizeof(p));
     EXPECT_EQ(p.status, IPIPE_STS_BUSY);
   }
-  EXPECT_EQ(rt.run_until_idle(), 3u) << "the three it took run";
+  EXPECT_EQ(rt.run_until_idle(), 4u) << "the four it took run";
   counter_req rq{0, 0, 6};
   EXPECT_EQ(rt.submit(request(id, 6, as_bytes_of(rq))), route::queued) << "room again";
 }

@@ -54,7 +54,7 @@ struct runtime_config {
   /// a dead peer are lost.
   std::uint32_t recovery_log = 0;
   std::uint64_t recovery_log_bytes = 16ULL << 20;
-  /// Messages an actor's mailbox may hold; one more is refused with
+  /// Client requests an actor's mailbox may hold; one more is refused with
   /// IPIPE_STS_BUSY (counted in runtime_stats::shed), so that an overload
   /// sheds requests instead of queueing them past every client's timeout.
   /// Not applied to a recoverable actor at the host: the NIC bounds its
@@ -305,6 +305,7 @@ private:
   void to_client(message&& m);
   void enqueue_peer(message&& m);
   [[nodiscard]] std::size_t peer_backlog() const; // messages waiting for the peer's ring
+  [[nodiscard]] bool sheddable(const message& m) const;
   void notify_ready(const std::vector<actor_id>& ids);
   exec_result run_handler(const entry_ptr& e, std::unique_lock<std::mutex>& lk, message m);
   void quarantine_locked(internal::actor_entry& e, std::uint64_t overrun_ns,
