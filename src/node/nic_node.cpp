@@ -40,6 +40,7 @@ nic_node::nic_node(node_config cfg)
   : cfg_(std::move(cfg)), rt_(nic_side(cfg_.runtime)), engine_(engine_config(), this) {
   rt_.set_event_sink(cfg_.events);
   rt_.set_ready_hook([this](runtime::actor_id id) { on_ready(id); });
+  rt_.set_arrival_hook([this](runtime::actor_id id) { engine_.note_arrival(id); });
 }
 
 nic_node::~nic_node() { stop(); }

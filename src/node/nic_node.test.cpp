@@ -234,8 +234,7 @@ TEST(nic_node, an_overloaded_nic_pushes_an_actor_to_the_host_and_pulls_it_back_b
   ASSERT_TRUE(host.add_remote(a, "n_spin"));
 
   std::uint64_t req = 0;
-  for (int i = 0; i < 4000 && node.stats().pulls == 0; ++i) {
-    node.submit(spin_request(a, 100'000, ++req));
+  auto step = [&] {
     for (int k = 0; k < 4; ++k) {
       while (node.engine().poll(0)) {
       }
@@ -243,6 +242,26 @@ TEST(nic_node, an_overloaded_nic_pushes_an_actor_to_the_host_and_pulls_it_back_b
       host.pump();
       host.run_until_idle();
     }
+  };
+  // A core's worth of 100 us requests: pushed.
+  for (int i = 0; i < 4000 && node.stats().pushes == 0; ++i) {
+    node.submit(spin_request(a, 100'000, ++req));
+    step();
+  }
+  ASSERT_GE(node.stats().pushes, 1u);
+  // The same load, now forwarded: the NIC still sees it and keeps the
+  // actor on the host (100 ms, five times the first hold).
+  for (int i = 0; i < 1000; ++i) {
+    node.submit(spin_request(a, 100'000, ++req));
+    step();
+  }
+  EXPECT_EQ(node.stats().pulls, 0u) << "pulled back while its load would fill the NIC";
+  // A light load: one request every 10 ms. It comes back.
+  for (int i = 0; i < 4000 && node.stats().pulls == 0; ++i) {
+    manual_now.fetch_add(1'000'000);
+    if (i % 10 == 0)
+      node.submit(spin_request(a, 100'000, ++req));
+    step();
   }
   for (int k = 0; k < 1000 && (replies.size() < req || !node.migrations_settled()); ++k) {
     (void)node.engine().poll(0);

@@ -483,6 +483,8 @@ route runtime::dispatch(message m, bool from_peer) {
   bool full = false;
   route r = route_locked(*e, m, ready, &full);
   lk.unlock();
+  if (unqueued_ && (r == route::forwarded || (r == route::rejected && full)))
+    unqueued_(e->id);
   if (r == route::rejected && full)
     reject(m, IPIPE_STS_BUSY, errc::busy);
   else if (r == route::rejected)

@@ -305,7 +305,14 @@ void hybrid_policy::migrate_step(std::uint64_t now, std::uint64_t fcfs_mean, std
     for (const auto& a : actors_)
       if (a.present && a.loc == location::nic)
         nic += demand(a);
-    const double room = cfg_.cores * (cfg_.pull_util_permille / 1000.0) - nic;
+    // The actor must fit under the pull utilisation and leave the NIC
+    // short of busy (nic_busy()): on a busy NIC a latency over threshold
+    // pushes again, so a pull into that band is a flap waiting to happen.
+    double room = cfg_.cores * (cfg_.pull_util_permille / 1000.0) - nic;
+    if (cfg_.push_util_permille != 0) {
+      const double share = cfg_.push_util_permille / 1000.0;
+      room = std::min({room, share * cfg_.cores - nic, share});
+    }
     // Pull the smallest host actor that fits: the least likely to
     // overload the NIC again and be pushed straight back.
     std::uint32_t pick = 0;

@@ -103,6 +103,12 @@ expected<void> thread_engine::add_actor(std::uint32_t actor, bool pinned) {
   return {};
 }
 
+void thread_engine::note_arrival(std::uint32_t actor) {
+  std::lock_guard l{q_mu_};
+  if (actor < actors_.size())
+    ++actors_[actor].arrivals;
+}
+
 expected<void> thread_engine::submit(work_item w) {
   if (w.enqueue_ns == 0)
     w.enqueue_ns = now();

@@ -174,6 +174,11 @@ public:
   void set_bulk_copier(bulk_copier* copier) noexcept;
   /// Replaces the internal ready FIFO by `hook` (the scheduler's queue).
   void set_ready_hook(ready_hook hook);
+  /// Sets what is called once per message for an actor that the ready
+  /// hook does not see: forwarded to the actor at the peer, or shed for
+  /// lack of room. The scheduler's demand is then the offered load, also
+  /// of the actors it pushed.
+  void set_arrival_hook(ready_hook hook) { unqueued_ = std::move(hook); }
   /// Connects this runtime to its peer, before any traffic. Every slot of
   /// both rings must hold a message of IPIPE_MSG_MAX_PAYLOAD bytes (and a
   /// migration slot that message wrapped in a MIG_REQUEST), else
@@ -330,6 +335,7 @@ private:
   memcpy_copier default_copier_;
   client_sink client_;
   ready_hook ready_;
+  ready_hook unqueued_;
   std::function<void()> peer_signal_;
 
   mutable std::shared_mutex table_mtx_; // protects table_ and quota_total_

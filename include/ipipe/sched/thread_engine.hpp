@@ -95,6 +95,10 @@ public:
   /// Queues one item; errc::not_found for an unknown actor, errc::closed
   /// after stop(), errc::not_supported for a host actor without host_forward.
   [[nodiscard]] expected<void> submit(work_item item);
+  /// Counts an arrival for `actor` that the engine does not queue (a
+  /// message forwarded to the host, or shed), so that demand is offered
+  /// load and a pushed actor's stays known to the pull-back rule.
+  void note_arrival(std::uint32_t actor);
   /// Pins `actor` where it is, or lets the policy migrate it again.
   [[nodiscard]] expected<void> set_pinned(std::uint32_t actor, bool pinned);
   /// Records that the runtime moved `actor` (after a push or pull).
