@@ -259,6 +259,10 @@ TEST(recovery, a_full_log_refuses_with_busy_and_keeps_what_it_took) {
   for (std::uint64_t s = 1; s <= 6; ++s)
     f.nic.submit(counter_request(a, s));
   EXPECT_EQ(f.nic.stats().recovery_refused, 2u);
+  // Another actor's message is work already acknowledged: logged anyway.
+  EXPECT_EQ(f.nic.submit(message::make(IPIPE_MSG_ACTOR, a, a, 99, {}, IPIPE_MSG_F_NO_REPLY)),
+            route::forwarded);
+  EXPECT_EQ(f.nic.stats().recovery_refused, 2u);
   auto got = f.replies.take();
   ASSERT_EQ(got.size(), 2u);
   for (const auto& m : got) {

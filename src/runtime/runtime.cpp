@@ -300,9 +300,11 @@ void runtime::notify_ready(const std::vector<actor_id>& ids) {
 // an application have acknowledged the work their own messages carry (a
 // filter has answered the tweet whose terms it sends on), so dropping one
 // would lose acknowledged state. Admission at the edge bounds them.
-bool runtime::sheddable(const message& m) const {
-  return cfg_.mailbox_limit != 0 && m.hdr.type == IPIPE_MSG_REQUEST && m.hdr.src_actor == 0;
+bool runtime::from_client(const message& m) {
+  return m.hdr.type == IPIPE_MSG_REQUEST && m.hdr.src_actor == 0;
 }
+
+bool runtime::sheddable(const message& m) const { return cfg_.mailbox_limit != 0 && from_client(m); }
 
 std::size_t runtime::peer_backlog() const {
   std::lock_guard l(peer_mtx_);
@@ -420,7 +422,11 @@ route runtime::route_locked(actor_entry& e, message& m, std::vector<actor_id>& r
       return route::rejected;
     }
     if (e.rec) {
-      if (log_full(e, m)) {
+      // Only a client's request is refused for a full log. Another actor's
+      // message carries acknowledged work (a two-phase commit's decision):
+      // refusing it would lose it, so the log grows past its bound
+      // instead, by no more than the admitted requests cause.
+      if (log_full(e, m) && from_client(m)) {
         if (full != nullptr)
           *full = true;
         ++ctr_.recovery_refused;

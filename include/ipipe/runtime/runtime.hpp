@@ -48,8 +48,9 @@ struct runtime_config {
   /// NIC side: keep what is needed to rebuild each actor pushed to the peer
   /// if the peer dies: its state as pushed (later, as last checkpointed by
   /// the peer) and up to `recovery_log` messages forwarded to it since,
-  /// `recovery_log_bytes` in all. A message that would overflow the log is
-  /// refused (IPIPE_STS_BUSY, counted in recovery_refused); at half full
+  /// `recovery_log_bytes` in all. A client's request that would overflow
+  /// the log is refused (IPIPE_STS_BUSY, counted in recovery_refused); an
+  /// actor's message is logged anyway (its work is acknowledged); at half full
   /// the peer is asked for a checkpoint. 0: no recovery, and the actors of
   /// a dead peer are lost.
   std::uint32_t recovery_log = 0;
@@ -310,6 +311,7 @@ private:
   void to_client(message&& m);
   void enqueue_peer(message&& m);
   [[nodiscard]] std::size_t peer_backlog() const; // messages waiting for the peer's ring
+  [[nodiscard]] static bool from_client(const message& m);
   [[nodiscard]] bool sheddable(const message& m) const;
   void notify_ready(const std::vector<actor_id>& ids);
   exec_result run_handler(const entry_ptr& e, std::unique_lock<std::mutex>& lk, message m);
