@@ -55,10 +55,13 @@ struct policy_config {
   std::uint32_t busy_windows = 16;
   /// Anti-flapping: an actor pushed again within `reflap_windows` of being
   /// pulled stays on the host for twice as long as the last time, starting
-  /// from `hold_windows` and up to `max_hold_windows`; 0 turns it off.
+  /// from `hold_windows` and up to `max_hold_windows`; 0 turns it off. The
+  /// reflap memory is long (a second): an application whose actors feed
+  /// each other (DT's coordinator and participants) went back and forth
+  /// every 150 ms, just past a 100-window memory, its hold never growing.
   std::uint32_t hold_windows = 20;
   /// See hold_windows.
-  std::uint32_t reflap_windows = 100;
+  std::uint32_t reflap_windows = 1000;
   /// See hold_windows.
   std::uint32_t max_hold_windows = 2000;
   /// DRR drain-time estimate above which the NIC also counts as overloaded.
