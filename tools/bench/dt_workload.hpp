@@ -63,7 +63,8 @@ struct dt_audit_result {
 };
 
 /// Sends AUDIT to target `t` and waits up to `timeout_ms` for its answer;
-/// while transactions are in doubt (a commit half applied) asks again,
+/// while transactions are in doubt (a commit half applied) or the NIC
+/// refuses it busy (shedding load) asks again,
 /// `attempts` times in all, 100 ms apart. errc::timed_out if unanswered,
 /// errc::protocol_error if the answer is malformed or an error.
 [[nodiscard]] expected<dt_audit_result> dt_audit(wire_socket& sock, std::size_t t,
