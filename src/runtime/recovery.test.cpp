@@ -328,6 +328,40 @@ TEST(recovery, a_host_actor_writing_to_a_recoverable_one_goes_through_the_nic) {
   EXPECT_EQ(c.messages, 2u) << "b's message was logged and replayed";
 }
 
+// The other way round: a recoverable actor's output goes through the NIC
+// to be counted, also when it is for an actor that lives on the host and
+// has no record there (DT's participants write to their log, pinned on
+// the host); the NIC sends it back rather than refusing it.
+TEST(recovery, a_recoverable_actor_writing_to_a_host_actor_reaches_it_through_the_nic) {
+  recovery_fixture f;
+  const actor_id a = f.add("t_tally");
+  f.push(a);
+  auto b = f.host->create_actor({.type = "t_tally"});
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(f.nic.add_remote(*b, "t_tally"));
+  for (std::uint64_t i = 1; i <= 3; ++i)
+    f.nic.submit(message::make(IPIPE_MSG_REQUEST, a, 0, i, as_bytes_of(*b)));
+  f.settle();
+  EXPECT_EQ(f.nic.stats().peer_protocol, 0u);
+  EXPECT_EQ(f.host->stats().peer_protocol, 0u);
+  EXPECT_EQ(f.nic.stats().rejected, 0u);
+  EXPECT_EQ(f.replies.take().size(), 3u);
+  f.nic.submit(message::make(IPIPE_MSG_REQUEST, *b, 0, 9));
+  f.settle();
+  auto got = f.host_replies.take(); // b is no recoverable actor: it answers from the host
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got[0].hdr.type, IPIPE_MSG_REPLY);
+  tally_actor::counts c{};
+  std::memcpy(&c, got[0].payload.data(), sizeof(c));
+  EXPECT_EQ(c.messages, 4u) << "a's three messages, then the request";
+  // They were a's outputs, counted like its answers: a replay after a
+  // crash suppresses all six.
+  f.kill_host();
+  f.nic.run_until_idle();
+  EXPECT_EQ(f.nic.stats().replay_suppressed, 6u);
+  EXPECT_TRUE(f.replies.take().empty());
+}
+
 TEST(recovery, an_actor_that_came_home_has_no_record_left) {
   recovery_fixture f;
   const actor_id a = f.add("t_counter");

@@ -468,9 +468,18 @@ route runtime::dispatch(message m, bool from_peer) {
     reject(m, IPIPE_STS_NOT_FOUND, errc::not_found);
     return route::rejected;
   }
+  // A recoverable actor at the host sends all its output through the NIC
+  // to be counted (count_output), also what it sends to the host's own
+  // actors (DT's participants to their log): that goes back, behind
+  // whatever the NIC forwarded to them before (route_locked). Its sender
+  // may have no record yet (the record starts with the takeover ack, on
+  // the other ring), so any actor's message qualifies; the host never
+  // returns one, so nothing loops.
+  const bool relayed = from_peer && cfg_.side == IPIPE_LOC_NIC && cfg_.recovery_log != 0 &&
+                       m.hdr.src_actor != 0;
   std::vector<actor_id> ready;
   std::unique_lock lk(e->m);
-  if (from_peer && e->state == actor_state::remote && !e->rec) {
+  if (from_peer && e->state == actor_state::remote && !e->rec && !relayed) {
     // The fence protocol makes this impossible for a correct peer; bouncing
     // it back could loop forever. (A recoverable actor's messages do come
     // back from the peer to be logged; the peer never returns them here.)
