@@ -84,6 +84,13 @@ void hybrid_policy::on_complete(std::uint32_t actor, std::uint64_t exec_ns, std:
   const std::uint64_t thresh = tun_.tail_thresh_ns();
   a.stats.set_mark(thresh);
   a.stats.add(exec_ns);
+  // The peak loses a quarter every 4 windows' worth of samples: a
+  // horizon in requests, not in time, so it means the same at any load.
+  a.peak_ns = std::max(a.peak_ns, exec_ns);
+  if (++a.peak_age >= 16 * cfg_.stats_window) {
+    a.peak_ns -= a.peak_ns / 4;
+    a.peak_age = 0;
+  }
   if (exec_ns < tun_.lower(thresh)) {
     const std::uint64_t arrived = now_ns - std::min(now_ns, sojourn_ns);
     a.run_since = a.cheap_run == 0 ? arrived : std::min(a.run_since, arrived);
@@ -463,6 +470,19 @@ group hybrid_policy::group_of(std::uint32_t actor) const noexcept {
 std::uint64_t hybrid_policy::upgraded_since(std::uint32_t actor) const noexcept {
   return valid(actor) && actors_[actor].grp == group::fcfs ? actors_[actor].upgraded_since
                                                            : no_time;
+}
+
+// Far beyond the actor's usual cost, a running request is evidence that
+// its next requests may be as long, but not yet proof (Tail_thresh is):
+// the engine then bounds the actor to the FCFS cores it holds. The usual
+// cost is the recent peak, so an actor whose costs have a tail (most
+// handlers') is suspect only beyond twice that tail.
+std::uint64_t hybrid_policy::suspect_after_ns(std::uint32_t actor) const noexcept {
+  if (!valid(actor) || cfg_.suspect_factor == 0 || !cfg_.regroup_actors ||
+      actors_[actor].grp != group::fcfs)
+    return no_time;
+  const actor_state& a = actors_[actor];
+  return std::max(cfg_.suspect_floor_ns, cfg_.suspect_factor * std::max(a.peak_ns, a.stats.tail_ns()));
 }
 
 location hybrid_policy::location_of(std::uint32_t actor) const noexcept {

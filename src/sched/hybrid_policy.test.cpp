@@ -462,6 +462,35 @@ TEST(hybrid_policy, without_early_downgrade_an_overrun_changes_nothing) {
   EXPECT_TRUE(f.log.entries().empty());
 }
 
+// Issue 7 (SHIFT): an FCFS request far beyond its actor's usual cost makes
+// the actor suspect. Usual is the larger of the tail estimate and the
+// recent peak, which loses a quarter every 1024 samples, so a handler with
+// a tail is suspect only well beyond it.
+TEST(hybrid_policy, GH_7_an_actor_is_suspect_only_far_beyond_its_usual_cost) {
+  fixture f;
+  EXPECT_EQ(f.policy.suspect_after_ns(0), 1 * us) << "no samples yet: the floor";
+  f.run(0, 64, 800, 900);
+  EXPECT_EQ(f.policy.suspect_after_ns(0), 1600u);
+  f.run(0, 1, 20 * us, 20 * us);
+  ASSERT_EQ(f.policy.group_of(0), group::fcfs);
+  EXPECT_EQ(f.policy.suspect_after_ns(0), 40 * us);
+  f.run(0, 2048, 800, 900);
+  EXPECT_LT(f.policy.suspect_after_ns(0), 40 * us) << "the peak decays";
+  EXPECT_GT(f.policy.suspect_after_ns(0), 10 * us) << "but slowly";
+  f.run(0, 64 * 1024, 800, 900);
+  EXPECT_EQ(f.policy.suspect_after_ns(0), 1600u);
+
+  f.run(1, 8, 100 * us, 100 * us);
+  ASSERT_EQ(f.policy.group_of(1), group::drr);
+  EXPECT_EQ(f.policy.suspect_after_ns(1), UINT64_MAX) << "DRR actors are not held";
+
+  policy_config off;
+  off.suspect_factor = 0;
+  fixture g{off};
+  g.run(0, 64, 800, 900);
+  EXPECT_EQ(g.policy.suspect_after_ns(0), UINT64_MAX);
+}
+
 TEST(hybrid_policy, requests_queued_before_a_group_change_do_not_count_afterwards) {
   fixture f;
   f.run(1, 8, 100 * us, 100 * us);

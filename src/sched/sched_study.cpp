@@ -97,6 +97,7 @@ cross_result cross_check(std::uint64_t duration_ns, double load) {
   sim_config sc;
   sc.policy.cores = 2;
   sc.policy.early_downgrade = false;
+  sc.policy.suspect_factor = 0;
   const sim_result sr = sim_engine{sc}.run(trace);
   out.sim_all = sr.slowdown_quantile(0.999, warm);
   warm.short_only = true;

@@ -58,6 +58,7 @@ struct core {
   std::uint32_t r = none;
   std::uint64_t exec = 0;
   std::uint32_t lane = 0; // DRR lane in service, for work::drr
+  std::uint64_t start = 0; // when the work began
 };
 
 struct actor_rt {
@@ -289,14 +290,42 @@ private:
     }
   }
 
+  // Whether FCFS actor `a` is suspect (hybrid_policy::suspect_after_ns):
+  // one of its requests on an FCFS core has run far beyond the actor's
+  // usual cost and not yet Tail_thresh. Its next requests may be as long,
+  // so none of them takes another FCFS core meanwhile. Past Tail_thresh
+  // early downgrade decides (or the actor's group cooldown keeps it FCFS).
+  bool suspect(std::uint32_t a) const {
+    const std::uint64_t after = policy_->suspect_after_ns(a);
+    if (after == std::numeric_limits<std::uint64_t>::max())
+      return false;
+    for (const auto& k : cores_)
+      if (k.busy && k.kind == work::central && k.r != none && pool_[k.r].actor == a &&
+          now_ - k.start > after && now_ - k.start <= tun_.tail_thresh_ns())
+        return true;
+    return false;
+  }
+
   bool pop_central(std::uint32_t c) {
-    while (!central_.empty()) {
-      const std::uint32_t r = central_.front();
-      central_.pop_front();
+    // Suspect actors' requests stay queued, in order; others pass them.
+    // Each actor is looked up once per pick.
+    enum : std::uint8_t { unknown, clear, held };
+    if (policy_)
+      suspect_.assign(actors_.size(), unknown);
+    for (auto it = central_.begin(); it != central_.end();) {
+      const std::uint32_t r = *it;
       if (policy_ && policy_->group_of(pool_[r].actor) == group::drr) {
+        it = central_.erase(it);
         to_mailbox(r); // downgraded after this request was queued
         continue;
       }
+      if (policy_ && suspect_[pool_[r].actor] == unknown)
+        suspect_[pool_[r].actor] = suspect(pool_[r].actor) ? held : clear;
+      if (policy_ && suspect_[pool_[r].actor] == held) {
+        ++it;
+        continue;
+      }
+      central_.erase(it);
       run(c, r, work::central, pool_[r].service);
       // Only requests that will overrun get a check event (the model's
       // zero-cost watchdog), to keep the event count per request low.
@@ -348,7 +377,7 @@ private:
 
   void run(std::uint32_t c, std::uint32_t r, work kind, std::uint64_t exec) {
     const std::uint32_t lane = cores_[c].lane;
-    cores_[c] = core{true, kind, r, exec, lane};
+    cores_[c] = core{true, kind, r, exec, lane, now_};
     push(now_ + exec, ev::core_done, c);
   }
 
@@ -362,7 +391,7 @@ private:
       q.remaining -= k.exec;
       if (q.remaining > 0) {
         central_.push_back(k.r);
-        cores_[c] = core{true, work::preempt, none, cfg_.ps_preempt_ns, 0};
+        cores_[c] = core{true, work::preempt, none, cfg_.ps_preempt_ns, 0, now_};
         push(now_ + cfg_.ps_preempt_ns, ev::core_done, c);
         return;
       }
@@ -507,6 +536,7 @@ private:
   std::uint32_t lanes_;
   drr_queue drr_;
   std::vector<actor_rt> actors_;
+  std::vector<std::uint8_t> suspect_; // pop_central's look-ups
   std::deque<std::uint32_t> host_q_;
   std::vector<std::uint32_t> host_busy_;
   std::uint32_t darc_reserved_ = 1;

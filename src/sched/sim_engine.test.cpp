@@ -92,6 +92,43 @@ TEST(sim_engine, a_scripted_long_actor_is_downgraded_and_stops_blocking_short_re
   EXPECT_GT(fcfs.latency_quantile(0.999, late), 50 * us);
 }
 
+// Issue 7 (SHIFT's swap, scripted): actor 0 has run 0.5 us requests for
+// 2 ms when two 500 us requests of it arrive 1.5 us apart. The first runs
+// 1 us (twice its usual cost) before the second arrives: actor 0 is
+// suspect, and the second waits until the first is known long (Tail_thresh,
+// early downgrade) and then queues for a DRR core, instead of taking a
+// second FCFS core for 500 us.
+TEST(sim_engine, GH_7_a_suspect_actor_gets_no_second_fcfs_core_until_its_request_is_judged) {
+  std::vector<scripted_request> trace;
+  for (std::uint64_t t = 0; t < 3 * ms; t += 2 * us) {
+    trace.push_back({t, 1, 500});
+    if (t < 2 * ms)
+      trace.push_back({t + 1, 0, 500});
+  }
+  trace.push_back({2 * ms + 3, 0, 500 * us});
+  trace.push_back({2 * ms + 3 + 1500, 0, 500 * us});
+  std::sort(trace.begin(), trace.end(),
+            [](const scripted_request& a, const scripted_request& b) { return a.arrival_ns < b.arrival_ns; });
+  sim_config c = hybrid_config(4);
+  c.policy.migrate = false;
+  auto second = [](const sim_result& r) {
+    for (const auto& rec : r.records)
+      if (rec.arrival_ns == 2 * ms + 3 + 1500)
+        return rec;
+    return request_record{};
+  };
+  const auto held = sim_engine{c}.run(trace);
+  ASSERT_EQ(second(held).service_ns, 500 * us);
+  EXPECT_GE(second(held).latency_ns, 500 * us + 45 * us) << "it waited for the downgrade";
+  record_filter shorts;
+  shorts.short_only = true;
+  EXPECT_LE(held.latency_quantile(1.0, shorts), 2 * us);
+
+  c.policy.suspect_factor = 0;
+  const auto free = sim_engine{c}.run(trace);
+  EXPECT_EQ(second(free).latency_ns, 500 * us) << "without suspects it took an FCFS core at once";
+}
+
 TEST(sim_engine, a_mix_shift_downgrades_the_new_long_actor_and_upgrades_the_old_one) {
   const auto r = sim_engine{hybrid_config()}.run(shifting_mix(5 * ms), 0.7, 12 * ms);
   std::vector<std::pair<decision_kind, std::uint32_t>> before;

@@ -83,6 +83,16 @@ struct policy_config {
   /// Probability, under the actor's older samples, of a run of cheap
   /// completions at which change_point fires (the false-alarm rate per run).
   double change_point_false_alarm = 1e-9;
+  /// Suspect actors: an FCFS actor with a request on an FCFS core that has
+  /// run longer than this many times the actor's usual cost (the larger of
+  /// its recent peak and its tail estimate), and at least
+  /// suspect_floor_ns, but not yet Tail_thresh, gets no other FCFS core
+  /// until that request ends or passes Tail_thresh, or the actor changes
+  /// group (suspect_after_ns). 0 disables it. Not in the paper; see
+  /// Documentation/design/scheduler.rst.
+  std::uint32_t suspect_factor = 2;
+  /// See suspect_factor.
+  std::uint64_t suspect_floor_ns = 1'000;
 };
 
 /// The hybrid FCFS + DRR policy of the paper's Algorithm 1, independent of
@@ -155,6 +165,12 @@ public:
   /// older ones are not. Returns UINT64_MAX if there is no such run (an
   /// operator's set_group, a DRR actor, an unknown id).
   [[nodiscard]] std::uint64_t upgraded_since(std::uint32_t actor) const noexcept;
+  /// Returns how long a request of FCFS actor `actor` may run on an FCFS
+  /// core before the actor is suspect (see policy_config::suspect_factor):
+  /// from then until the request ends or runs Tail_thresh, the engine
+  /// starts no other request of the actor on an FCFS core. Returns
+  /// UINT64_MAX for never (turned off, a DRR actor, an unknown id).
+  [[nodiscard]] std::uint64_t suspect_after_ns(std::uint32_t actor) const noexcept;
   /// Returns the location of `actor` (nic for unknown ids).
   [[nodiscard]] location location_of(std::uint32_t actor) const noexcept;
   /// Returns the statistics window of `actor`.
@@ -194,6 +210,8 @@ private:
     std::uint64_t pulled_at = no_time;  // last pull decision
     std::uint64_t hold_until = 0;       // no pull before this
     std::uint32_t hold_windows = 0;     // the hold given at the last push
+    std::uint64_t peak_ns = 0;          // longest recent run (see on_complete)
+    std::uint32_t peak_age = 0;         // samples since the peak last decayed
   };
 
   // CPU demand in cores: arrival rate times current mean cost. The rate is
