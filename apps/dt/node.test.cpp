@@ -63,7 +63,8 @@ struct dt_node {
     };
     nic.set_client_sink(sink);
     host.set_client_sink(sink);
-    for (auto [id, type] : {std::pair{coord, coordinator_type}, {part_a, participant_type},
+    for (auto [id, type] : {std::pair{coord, coordinator_type},
+                            {part_a, participant_type},
                             {part_b, participant_type}}) {
       EXPECT_TRUE(nic.create_actor({.type = type, .id = id, .mem_quota = 1 << 20}));
       EXPECT_TRUE(host.add_remote(id, type));
@@ -201,11 +202,21 @@ TEST(dt_node, transfers_stay_atomic_while_the_actors_migrate_both_ways) {
         n.nic.submit(std::move(m));
         break;
       }
-      case 2: n.nic.pump(); break;
-      case 3: n.host.pump(); break;
-      case 4: n.nic.run_until_idle(1 + rng() % 4); break;
-      case 5: n.host.run_until_idle(1 + rng() % 4); break;
-      case 6: tick(1'000'000 + rng() % 3'000'000); break;
+      case 2:
+        n.nic.pump();
+        break;
+      case 3:
+        n.host.pump();
+        break;
+      case 4:
+        n.nic.run_until_idle(1 + rng() % 4);
+        break;
+      case 5:
+        n.host.run_until_idle(1 + rng() % 4);
+        break;
+      case 6:
+        tick(1'000'000 + rng() % 3'000'000);
+        break;
       case 7:
         if (rng() % 8 == 0) {
           const actor_id a = std::array{coord, part_a, part_b}[rng() % 3];

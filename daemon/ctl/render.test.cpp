@@ -109,8 +109,11 @@ TEST(ipipectl_render, dev_show_has_identity_and_with_stats_the_core_split) {
 
 TEST(ipipectl_render, dev_show_with_stats_lists_the_nics_counters_four_to_a_line) {
   auto d = dev0();
-  d.stats = {{"admin_cmds", 12}, {"dma_cmds", 3},         {"dma_bytes", 4096},
-             {"doorbells", 7},   {"actors_recovered", 1}};
+  d.stats = {{"admin_cmds", 12},
+             {"dma_cmds", 3},
+             {"dma_bytes", 4096},
+             {"doorbells", 7},
+             {"actors_recovered", 1}};
   EXPECT_EQ("ipipe0: bus 0000:00:03.0 fw ipipe-nic 0.1.0 abi 1.0 state ready cores 4 mem 64M "
             "fcfs_now 3 drr_now 1\n"
             "    admin_cmds 12 dma_cmds 3 dma_bytes 4096 doorbells 7\n"

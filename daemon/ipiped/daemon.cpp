@@ -2,9 +2,8 @@
 
 #include <ipipe/netlink/nl_error.hpp>
 
-#include <algorithm>
-
 #include "log.hpp"
+#include <algorithm>
 
 namespace ipipe::daemon {
 
@@ -29,9 +28,8 @@ expected<void> ipiped::start() {
   }
   nodes_ = std::move(nodes);
   // Netlink is the kernel's: direct-attached NICs need none of it.
-  uses_netlink_ = std::any_of(cfg_.devices.begin(), cfg_.devices.end(), [](const auto& d) {
-    return d.kind == config::device_kind::kernel;
-  });
+  uses_netlink_ = std::any_of(cfg_.devices.begin(), cfg_.devices.end(),
+                              [](const auto& d) { return d.kind == config::device_kind::kernel; });
   if (uses_netlink_)
     ctl_.connect();
   if (auto r = push_params(cfg_.params); !r)

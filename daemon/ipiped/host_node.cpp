@@ -89,12 +89,11 @@ expected<void> host_node::register_actors(const std::vector<config::actor_config
     if (a.id)
       reg.flags |= IPIPE_ACTOR_F_PERSIST;
     auto id = dev_->register_actor(reg);
-    const bool exists =
-      !id && (id.err().code() == errc::exists || id.err().sys_errno() == EEXIST);
+    const bool exists = !id && (id.err().code() == errc::exists || id.err().sys_errno() == EEXIST);
     if (exists && a.id) {
       if (auto r = rt_.add_remote(*a.id, a.type); !r)
-        return error{r.err().code(), fmt::format("actor {} (line {}): {}", a.type, a.line,
-                                                 r.err().message())};
+        return error{r.err().code(),
+                     fmt::format("actor {} (line {}): {}", a.type, a.line, r.err().message())};
       log::notice("{}: actor {} ({}) was still on the NIC: adopted", name_, *a.id, a.type);
       continue;
     }

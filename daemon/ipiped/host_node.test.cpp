@@ -16,7 +16,9 @@ namespace {
 
 // The built-in "counter" counts its requests in a DMO, so state lost in a
 // move shows.
-void register_types() { fw::register_builtin_actors(); }
+void register_types() {
+  fw::register_builtin_actors();
+}
 
 node::node_config node_cfg() {
   register_types();

@@ -1,23 +1,23 @@
 // The ipiped program as systemd runs it: a real ipipe-nic, the
 // notification socket, SIGHUP with a good and a bad file, SIGTERM.
 #include <ipipe/common/unique_fd.hpp>
-
 #include <ipipe/testing/child_process.hpp>
 
 #include <gtest/gtest.h>
 
-#include <csignal>
 #include <fcntl.h>
-#include <fstream>
 #include <poll.h>
-#include <sstream>
-#include <string>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
 #include <vector>
 
 using namespace ipipe;
@@ -25,10 +25,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string base() { return "/tmp/ipiped-prog-" + std::to_string(::getpid()); }
+std::string base() {
+  return "/tmp/ipiped-prog-" + std::to_string(::getpid());
+}
 
 bool exists(const std::string& p) {
-  struct stat st{};
+  struct stat st {};
   return ::stat(p.c_str(), &st) == 0;
 }
 
@@ -39,12 +41,15 @@ std::string slurp(const std::string& p) {
   return s.str();
 }
 
-void write_file(const std::string& p, const std::string& text) { std::ofstream(p) << text; }
+void write_file(const std::string& p, const std::string& text) {
+  std::ofstream(p) << text;
+}
 
 // `binary` with `args`, stderr to `err_path` (emptied first), with
 // NOTIFY_SOCKET set to `notify` or unset.
 ipipe::testing::child_process spawn(const char* binary, std::vector<std::string> args,
-                             const std::string& err_path = {}, const std::string& notify = {}) {
+                                    const std::string& err_path = {},
+                                    const std::string& notify = {}) {
   args.insert(args.begin(), binary);
   ipipe::testing::child_options o{.log = err_path, .stderr_only = true, .truncate = true};
   if (notify.empty())
@@ -99,9 +104,9 @@ private:
 // A running ipipe-nic with a wire port, for the daemon to attach to.
 struct nic_process {
   nic_process()
-      : p(spawn(IPIPE_NIC_BINARY, {"--socket", sock, "--host-mem", "memfd:32M", "--nic-mem", "16M",
-                                   "--cores", "2", "--ready-file", ready, "--wire",
-                                   "127.0.0.1:0"})) {
+      : p(spawn(IPIPE_NIC_BINARY,
+                {"--socket", sock, "--host-mem", "memfd:32M", "--nic-mem", "16M", "--cores", "2",
+                 "--ready-file", ready, "--wire", "127.0.0.1:0"})) {
     for (int i = 0; i < 1000 && !exists(ready); ++i)
       std::this_thread::sleep_for(10ms);
   }
@@ -163,8 +168,7 @@ TEST(ipiped_program, runs_under_the_notify_protocol_reloads_and_stops_cleanly) {
   seen = ns.wait_for("RELOADING=1");
   std::this_thread::sleep_for(300ms);
   EXPECT_TRUE(d.running());
-  EXPECT_NE(slurp(err).find("keeping the running configuration"), std::string::npos)
-    << slurp(err);
+  EXPECT_NE(slurp(err).find("keeping the running configuration"), std::string::npos) << slurp(err);
 
   // A good one is taken.
   write_file(conf, config_for(nic.sock));

@@ -122,8 +122,7 @@ TEST(netlink_codec, a_device_reply_parses_into_every_field) {
 
 TEST(netlink_codec, a_device_reply_with_statistics_names_each_counter_in_order) {
   dev_info d = sample_dev();
-  d.stats = {{"admin_cmds", 9}, {"dma_bytes", 1ull << 40}, {"actors_recovered", 2},
-             {"events", 5}};
+  d.stats = {{"admin_cmds", 9}, {"dma_bytes", 1ull << 40}, {"actors_recovered", 2}, {"events", 5}};
   auto m = encode(d);
   auto got = parse_dev(nlmsg_hdr(m.get()));
   ASSERT_TRUE(got) << got.err().message();
@@ -286,8 +285,7 @@ TEST(netlink_codec, get_requests_are_a_do_with_an_index_and_a_dump_without) {
   EXPECT_EQ(nullptr, nlmsg_find_attr(nlmsg_hdr(all->get()), GENL_HDRLEN, IPIPE_A_STATS_REQ));
   auto with_stats = build_dev_get(family, std::nullopt, true);
   ASSERT_TRUE(with_stats);
-  EXPECT_NE(nullptr,
-            nlmsg_find_attr(nlmsg_hdr(with_stats->get()), GENL_HDRLEN, IPIPE_A_STATS_REQ));
+  EXPECT_NE(nullptr, nlmsg_find_attr(nlmsg_hdr(with_stats->get()), GENL_HDRLEN, IPIPE_A_STATS_REQ));
   auto actors = build_actor_dump(family, 2);
   ASSERT_TRUE(actors);
   EXPECT_EQ(IPIPE_CMD_ACTOR_GET, genl_cmd(nlmsg_hdr(actors->get())));

@@ -33,33 +33,32 @@ std::string_view event_name(std::uint32_t type) noexcept {
 }
 
 std::string_view stats_name(std::uint32_t attr) noexcept {
-  static constexpr std::array<std::string_view, IPIPE_A_STATS_MAX + 1> names{
-      "?",
-      "?", // pad
-      "admin_cmds",
-      "admin_errors",
-      "dma_cmds",
-      "dma_bytes",
-      "dma_errors",
-      "irqs_raised",
-      "doorbells",
-      "wire_rx_packets",
-      "wire_rx_dropped",
-      "wire_tx_packets",
-      "ring_rx_msgs",
-      "ring_tx_msgs",
-      "ring_bad_desc",
-      "migrations_to_host",
-      "migrations_to_nic",
-      "host_backlog_dropped",
-      "watchdog_kills",
-      "wire_tx_dropped",
-      "actors_recovered",
-      "recovery_refused",
-      "recovery_checkpoints",
-      "admin_timeouts",
-      "events",
-      "mailbox_full"};
+  static constexpr std::array<std::string_view, IPIPE_A_STATS_MAX + 1> names{"?",
+                                                                             "?", // pad
+                                                                             "admin_cmds",
+                                                                             "admin_errors",
+                                                                             "dma_cmds",
+                                                                             "dma_bytes",
+                                                                             "dma_errors",
+                                                                             "irqs_raised",
+                                                                             "doorbells",
+                                                                             "wire_rx_packets",
+                                                                             "wire_rx_dropped",
+                                                                             "wire_tx_packets",
+                                                                             "ring_rx_msgs",
+                                                                             "ring_tx_msgs",
+                                                                             "ring_bad_desc",
+                                                                             "migrations_to_host",
+                                                                             "migrations_to_nic",
+                                                                             "host_backlog_dropped",
+                                                                             "watchdog_kills",
+                                                                             "wire_tx_dropped",
+                                                                             "actors_recovered",
+                                                                             "recovery_refused",
+                                                                             "recovery_checkpoints",
+                                                                             "admin_timeouts",
+                                                                             "events",
+                                                                             "mailbox_full"};
   return pick(names, attr);
 }
 

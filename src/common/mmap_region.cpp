@@ -24,8 +24,8 @@ void mmap_region::reset() noexcept {
 expected<mmap_region> mmap_region::map_shared(int fd, std::size_t size, std::uint64_t offset) {
   if (size == 0)
     return error{errc::bad_length, "mmap of zero bytes"};
-  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-                   static_cast<off_t>(offset));
+  void* p =
+      ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, static_cast<off_t>(offset));
   if (p == MAP_FAILED)
     return sys::last_error("mmap");
   return mmap_region{p, size};

@@ -13,7 +13,7 @@ namespace {
 
 struct ring_memory {
   explicit ring_memory(std::uint32_t entries)
-    : bytes(ring_desc_bytes<ipipe_ring_desc>(entries)), view(bytes.data(), entries) {
+      : bytes(ring_desc_bytes<ipipe_ring_desc>(entries)), view(bytes.data(), entries) {
     view.format();
   }
   alignas(64) std::vector<std::byte> bytes;

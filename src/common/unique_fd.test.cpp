@@ -18,7 +18,9 @@ static_assert(std::is_nothrow_move_constructible_v<mmap_region>);
 static_assert(!std::is_copy_constructible_v<mmap_region>);
 
 namespace {
-bool fd_open(int fd) { return fcntl(fd, F_GETFD) != -1; }
+bool fd_open(int fd) {
+  return fcntl(fd, F_GETFD) != -1;
+}
 } // namespace
 
 TEST(unique_fd, closes_the_descriptor_when_it_goes_out_of_scope) {

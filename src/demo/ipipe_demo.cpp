@@ -7,11 +7,10 @@
 #include <ipipe/runtime/msg_ring.hpp>
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <vector>
 
@@ -183,16 +182,27 @@ int main(int argc, char** argv) {
 
   if (o.json) {
     json j = {{"backend", d->backend()},
-              {"firmware", {{"name", info.fw_name}, {"version", info.fw_version},
-                            {"nic_cores", info.nic_cores}, {"nic_mem", info.nic_mem}}},
-              {"echo", {{"actors", o.actors}, {"ok", echo.ok}, {"errors", echo.errors},
-                        {"wrong", echo.wrong}, {"msgs_per_s", mps}, {"p50_ns", p50},
-                        {"p99_ns", p99}}},
+              {"firmware",
+               {{"name", info.fw_name},
+                {"version", info.fw_version},
+                {"nic_cores", info.nic_cores},
+                {"nic_mem", info.nic_mem}}},
+              {"echo",
+               {{"actors", o.actors},
+                {"ok", echo.ok},
+                {"errors", echo.errors},
+                {"wrong", echo.wrong},
+                {"msgs_per_s", mps},
+                {"p50_ns", p50},
+                {"p99_ns", p99}}},
               {"migration_ns", {{"to_host", t1 - t0}, {"to_nic", t2 - t1}}},
               {"dma", {{"bytes", len}, {"gbps", gbps}, {"crc_ok", dma_ok}}},
-              {"fw", {{"ring_rx_msgs", st.ring_rx_msgs}, {"ring_tx_msgs", st.ring_tx_msgs},
-                      {"dma_bytes", st.dma_bytes}, {"migrations_to_host", st.migrations_to_host},
-                      {"migrations_to_nic", st.migrations_to_nic}}}};
+              {"fw",
+               {{"ring_rx_msgs", st.ring_rx_msgs},
+                {"ring_tx_msgs", st.ring_tx_msgs},
+                {"dma_bytes", st.dma_bytes},
+                {"migrations_to_host", st.migrations_to_host},
+                {"migrations_to_nic", st.migrations_to_nic}}}};
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("ipipe NIC (%s backend): %s %u.%u.%u, %u cores, %llu MiB\n",

@@ -1,5 +1,4 @@
 #include <ipipe/fw/builtin_actors.hpp>
-
 #include <ipipe/runtime/actor.hpp>
 #include <ipipe/runtime/actor_context.hpp>
 #include <ipipe/runtime/actor_registry.hpp>
@@ -46,11 +45,12 @@ public:
 
 void register_builtin_actors() {
   static const bool done = [] {
-    bool ok = runtime::actor_registry::add("echo", [] { return std::make_unique<echo_actor>(); })
-                .has_value();
-    ok &= runtime::actor_registry::add("counter",
-                                       [] { return std::make_unique<counter_actor>(); })
-            .has_value();
+    bool ok = runtime::actor_registry::add("echo", [] {
+                return std::make_unique<echo_actor>();
+              }).has_value();
+    ok &= runtime::actor_registry::add("counter", [] {
+            return std::make_unique<counter_actor>();
+          }).has_value();
     return ok;
   }();
   (void)done;

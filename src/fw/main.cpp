@@ -10,16 +10,16 @@
 #include <ipipe/nic/emulator.hpp>
 #include <ipipe/nic/options.hpp>
 
-#include <CLI/CLI.hpp>
-#include <fmt/core.h>
-
-#include <csignal>
-#include <memory>
-#include <vector>
-#include <cstdio>
 #include <fcntl.h>
+#include <fmt/core.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <vector>
 
 namespace {
 
@@ -50,47 +50,45 @@ int main(int argc, char** argv) {
   double slowdown = 1.0;
   std::uint32_t mailbox_limit = 4096;
   std::string recovery_log_size = "16M";
-  app.add_option("--socket", socket_path, "ivshmem server unix socket to listen on")
-    ->required();
+  app.add_option("--socket", socket_path, "ivshmem server unix socket to listen on")->required();
   app.add_option("--host-mem", host_mem,
                  "host memory: file:PATH (QEMU guest RAM file) or memfd:SIZE (direct attach)")
-    ->required();
+      ->required();
   app.add_option("--nic-mem", nic_mem, "NIC memory (BAR2) size, K/M/G suffixes")
-    ->capture_default_str();
+      ->capture_default_str();
   app.add_option("--cores", cores, "NIC core threads")->capture_default_str();
   app.add_option("--vectors", vectors, "doorbell/MSI-X vectors per peer")->capture_default_str();
   app.add_option("--wire", wire, "UDP wire port address, ADDR:PORT");
-  app.add_option("--heartbeat-ms", heartbeat_ms, "header heartbeat period")
-    ->capture_default_str();
+  app.add_option("--heartbeat-ms", heartbeat_ms, "header heartbeat period")->capture_default_str();
   app.add_option("--ready-file", ready_file, "file written once the socket is listening");
   app.add_option("--pidfile", pidfile, "file to write the process id to");
   app.add_option("--dispatch", dispatch,
                  "runtime: actors with state under the hybrid scheduler; builtin: the "
                  "stateless echo only")
-    ->check(CLI::IsMember({"runtime", "builtin"}))
-    ->capture_default_str();
+      ->check(CLI::IsMember({"runtime", "builtin"}))
+      ->capture_default_str();
   app.add_option("--peer", peers, "peer node on the wire, HANDLE=ADDR:PORT (HANDLE 1..255)");
   app.add_option("--recovery-log", recovery_log,
                  "messages kept per actor pushed to the host, to rebuild it if the host "
                  "runtime dies; 0: no recovery")
-    ->capture_default_str();
+      ->capture_default_str();
   app.add_option("--recovery-log-size", recovery_log_size,
                  "bytes those messages may take per actor, K/M/G suffixes")
-    ->capture_default_str();
+      ->capture_default_str();
   app.add_option("--handler-budget-ms", budget_ms,
                  "charged time one handler run may take before the actor is quarantined, "
                  "unless its type says otherwise")
-    ->check(CLI::Range(1u, 60000u))
-    ->capture_default_str();
+      ->check(CLI::Range(1u, 60000u))
+      ->capture_default_str();
   app.add_option("--core-slowdown", slowdown,
                  "emulate NIC cores this many times slower than the machine's (a "
                  "SmartNIC's wimpy cores): they serve 1/N of the work and sleep the rest")
-    ->check(CLI::Range(1.0, 64.0))
-    ->capture_default_str();
+      ->check(CLI::Range(1.0, 64.0))
+      ->capture_default_str();
   app.add_option("--mailbox-limit", mailbox_limit,
                  "messages an actor's mailbox may hold before more are refused (busy); 0: "
                  "unbounded")
-    ->capture_default_str();
+      ->capture_default_str();
   app.add_flag("-v,--verbose", verbose, "log peers and events to stderr");
   CLI11_PARSE(app, argc, argv);
 

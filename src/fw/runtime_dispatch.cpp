@@ -1,5 +1,4 @@
 #include <ipipe/fw/runtime_dispatch.hpp>
-
 #include <ipipe/runtime/actor_registry.hpp>
 #include <ipipe/runtime/msg_ring.hpp>
 #include <ipipe/runtime/peer_channel.hpp>
@@ -12,13 +11,20 @@ namespace {
 
 ipipe_status status_of(errc e) noexcept {
   switch (e) {
-  case errc::not_found: return IPIPE_STS_NOT_FOUND;
-  case errc::exists: return IPIPE_STS_EXISTS;
-  case errc::no_space: return IPIPE_STS_NO_SPACE;
-  case errc::busy: return IPIPE_STS_BUSY;
-  case errc::invalid_argument: return IPIPE_STS_BAD_FIELD;
-  case errc::bad_length: return IPIPE_STS_BAD_LEN;
-  default: return IPIPE_STS_INTERNAL;
+  case errc::not_found:
+    return IPIPE_STS_NOT_FOUND;
+  case errc::exists:
+    return IPIPE_STS_EXISTS;
+  case errc::no_space:
+    return IPIPE_STS_NO_SPACE;
+  case errc::busy:
+    return IPIPE_STS_BUSY;
+  case errc::invalid_argument:
+    return IPIPE_STS_BAD_FIELD;
+  case errc::bad_length:
+    return IPIPE_STS_BAD_LEN;
+  default:
+    return IPIPE_STS_INTERNAL;
   }
 }
 
@@ -33,13 +39,13 @@ bool enters_from_outside(std::uint16_t type) noexcept {
 } // namespace
 
 runtime_dispatch::runtime_dispatch(node::node_config cfg)
-  : node_([&] {
-      cfg.events = this;
-      cfg.on_migration_done = [this](runtime::actor_id id, bool push, bool ok) {
-        migration_done(id, push, ok);
-      };
-      return cfg;
-    }()) {
+    : node_([&] {
+        cfg.events = this;
+        cfg.on_migration_done = [this](runtime::actor_id id, bool push, bool ok) {
+          migration_done(id, push, ok);
+        };
+        return cfg;
+      }()) {
   node_.nic_runtime().set_peer_signal([this] {
     if (host_ != nullptr)
       host_->signal_host();
@@ -50,7 +56,9 @@ runtime_dispatch::runtime_dispatch(node::node_config cfg)
   });
 }
 
-runtime_dispatch::~runtime_dispatch() { stop(); }
+runtime_dispatch::~runtime_dispatch() {
+  stop();
+}
 
 bool runtime_dispatch::has_type(std::string_view name) const {
   return runtime::actor_registry::contains(name);
@@ -110,7 +118,9 @@ ipipe_status runtime_dispatch::actor_created(const ipipe_admin_cmd& cmd, std::ui
   return r ? IPIPE_STS_OK : status_of(r.err().code());
 }
 
-void runtime_dispatch::actor_destroyed(std::uint32_t id) { (void)node_.destroy_actor(id); }
+void runtime_dispatch::actor_destroyed(std::uint32_t id) {
+  (void)node_.destroy_actor(id);
+}
 
 ipipe_status runtime_dispatch::migrate(std::uint32_t id, ipipe_location to) {
   auto info = node_.nic_runtime().info(id);

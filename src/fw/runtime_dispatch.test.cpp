@@ -1,9 +1,6 @@
 // The firmware running the actor runtime, end to end: an in-process
 // emulator with the runtime dispatcher, a host runtime attached over the
 // runtime ring context (as ipiped does), and a client on the wire.
-#include "../nic/test_nic.hpp"
-#include "test_wire_client.hpp"
-
 #include <ipipe/common/clock.hpp>
 #include <ipipe/common/unique_fd.hpp>
 #include <ipipe/fw/builtin_actors.hpp>
@@ -21,6 +18,8 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include "../nic/test_nic.hpp"
+#include "test_wire_client.hpp"
 #include <array>
 #include <atomic>
 #include <cstring>
@@ -56,7 +55,7 @@ void register_types() {
 // The NIC with the runtime, and a host runtime on a thread of its own.
 struct fw_fixture {
   explicit fw_fixture(std::uint32_t recovery_log = 0)
-    : dispatch(node_cfg(recovery_log)), nic(emu_cfg(dispatch)) {
+      : dispatch(node_cfg(recovery_log)), nic(emu_cfg(dispatch)) {
     register_types();
     auto d = host::device::attach_direct(nic.socket());
     EXPECT_TRUE(d) << d.err().message();

@@ -58,8 +58,8 @@ public:
       return std::nullopt;
     std::array<std::byte, nic::wire::max_frame> buf;
     ssize_t n = ::recv(sock_.get(), buf.data(), buf.size(), 0);
-    auto f = nic::wire::parse({buf.data(), static_cast<std::size_t>(n)},
-                              nic::wire::direction::from_nic);
+    auto f =
+        nic::wire::parse({buf.data(), static_cast<std::size_t>(n)}, nic::wire::direction::from_nic);
     if (!f)
       return std::nullopt;
     runtime::message m;

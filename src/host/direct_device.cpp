@@ -4,8 +4,9 @@
 #include <ipipe/host/device.hpp>
 #include <ipipe/nic/attach.hpp>
 
-#include <cstring>
 #include <unistd.h>
+
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,18 +18,28 @@ namespace {
 // The firmware's status as the error a caller can act on.
 errc errc_of(std::uint16_t status) noexcept {
   switch (status) {
-  case IPIPE_STS_OK: return errc::none;
-  case IPIPE_STS_BAD_OPCODE: return errc::not_supported;
-  case IPIPE_STS_BAD_ADDR: return errc::bad_address;
+  case IPIPE_STS_OK:
+    return errc::none;
+  case IPIPE_STS_BAD_OPCODE:
+    return errc::not_supported;
+  case IPIPE_STS_BAD_ADDR:
+    return errc::bad_address;
   case IPIPE_STS_BAD_LEN:
-  case IPIPE_STS_TOO_MANY_SEGS: return errc::bad_length;
-  case IPIPE_STS_NO_SPACE: return errc::no_space;
-  case IPIPE_STS_NOT_FOUND: return errc::not_found;
-  case IPIPE_STS_EXISTS: return errc::exists;
-  case IPIPE_STS_BUSY: return errc::busy;
+  case IPIPE_STS_TOO_MANY_SEGS:
+    return errc::bad_length;
+  case IPIPE_STS_NO_SPACE:
+    return errc::no_space;
+  case IPIPE_STS_NOT_FOUND:
+    return errc::not_found;
+  case IPIPE_STS_EXISTS:
+    return errc::exists;
+  case IPIPE_STS_BUSY:
+    return errc::busy;
   case IPIPE_STS_DMA_ERROR:
-  case IPIPE_STS_INTERNAL: return errc::protocol_error;
-  default: return errc::invalid_argument;
+  case IPIPE_STS_INTERNAL:
+    return errc::protocol_error;
+  default:
+    return errc::invalid_argument;
   }
 }
 
@@ -101,7 +112,7 @@ public:
     if (rings_ready_)
       return error{errc::busy, "rings already set up"};
     auto msg = runtime::msg_ring_geometry::make(msg_entries ? msg_entries : 256,
-                                                msg_slot ? msg_slot
+                                                msg_slot     ? msg_slot
                                                 : flags != 0 ? runtime_msg_slot
                                                              : 2048);
     auto mig = runtime::msg_ring_geometry::make(mig_entries ? mig_entries : 64,

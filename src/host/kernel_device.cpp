@@ -105,7 +105,8 @@ public:
     ipipe_actor_cmd c{};
     c.size = sizeof(c);
     c.actor_id = id;
-    return void_of(ioctl_checked(IPIPE_IOC_ACTOR_UNREGISTER, &c, "ioctl IPIPE_IOC_ACTOR_UNREGISTER"));
+    return void_of(
+        ioctl_checked(IPIPE_IOC_ACTOR_UNREGISTER, &c, "ioctl IPIPE_IOC_ACTOR_UNREGISTER"));
   }
 
   expected<void> migrate(std::uint32_t id, ipipe_location to) override {
@@ -143,8 +144,8 @@ public:
     x.user_addr = reinterpret_cast<std::uintptr_t>(buf.data());
     x.nic_off = nic_off;
     x.len = static_cast<std::uint32_t>(buf.size());
-    auto r = ioctl_checked(to_nic ? IPIPE_IOC_DMA_WRITE : IPIPE_IOC_DMA_READ, &x,
-                           "ioctl IPIPE_IOC_DMA");
+    auto r =
+        ioctl_checked(to_nic ? IPIPE_IOC_DMA_WRITE : IPIPE_IOC_DMA_READ, &x, "ioctl IPIPE_IOC_DMA");
     if (!r)
       return r.err();
     return x.crc32c;

@@ -7,7 +7,7 @@
 namespace ipipe::nic {
 
 actor_table::actor_table(std::uint32_t max_actors, std::uint64_t mem_budget)
-  : slots_(max_actors), mem_budget_(mem_budget) {}
+    : slots_(max_actors), mem_budget_(mem_budget) {}
 
 ipipe_status actor_table::create(const ipipe_admin_cmd& cmd, std::uint32_t& id) {
   const auto& a = cmd.actor;
@@ -61,8 +61,7 @@ ipipe_status actor_table::migrate(std::uint32_t id, std::uint32_t to) {
   if (id == 0 || id > slots_.size() || !slots_[id - 1])
     return IPIPE_STS_NOT_FOUND;
   auto& info = slots_[id - 1]->info;
-  if ((info.flags & (IPIPE_ACTOR_F_PINNED | IPIPE_ACTOR_S_MIGRATING)) != 0 ||
-      info.location == to)
+  if ((info.flags & (IPIPE_ACTOR_F_PINNED | IPIPE_ACTOR_S_MIGRATING)) != 0 || info.location == to)
     return IPIPE_STS_BUSY;
   if (to == IPIPE_LOC_NIC) {
     if (info.mem_quota > mem_budget_ - quota_used_)
@@ -81,8 +80,7 @@ ipipe_status actor_table::begin_migrate(std::uint32_t id, std::uint32_t to) {
   if (id == 0 || id > slots_.size() || !slots_[id - 1])
     return IPIPE_STS_NOT_FOUND;
   auto& info = slots_[id - 1]->info;
-  if ((info.flags & (IPIPE_ACTOR_F_PINNED | IPIPE_ACTOR_S_MIGRATING)) != 0 ||
-      info.location == to)
+  if ((info.flags & (IPIPE_ACTOR_F_PINNED | IPIPE_ACTOR_S_MIGRATING)) != 0 || info.location == to)
     return IPIPE_STS_BUSY;
   if (to == IPIPE_LOC_NIC && info.mem_quota > mem_budget_ - quota_used_)
     return IPIPE_STS_NO_SPACE;

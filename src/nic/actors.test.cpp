@@ -1,8 +1,7 @@
 // Actor commands end to end: create, list, migrate, destroy.
-#include "test_nic.hpp"
-
 #include <ipipe/nic/admin_checks.hpp>
 
+#include "test_nic.hpp"
 #include <cstring>
 
 using namespace ipipe;
@@ -89,9 +88,8 @@ TEST(actors, migration_needs_a_migration_ring_and_an_unpinned_actor) {
   running_nic nic;
   auto a = nic.attach();
   ASSERT_TRUE(a);
-  ring_consumer<ipipe_event> events{
-    ring_view<ipipe_event>{a->bar2().data() + a->header()->eventq_off,
-                           a->header()->eventq_entries}};
+  ring_consumer<ipipe_event> events{ring_view<ipipe_event>{
+      a->bar2().data() + a->header()->eventq_off, a->header()->eventq_entries}};
   ASSERT_EQ(must_submit(*a, create(1)).status, IPIPE_STS_OK);
   ASSERT_EQ(must_submit(*a, create(2, IPIPE_ACTOR_F_PINNED)).status, IPIPE_STS_OK);
   EXPECT_EQ(must_submit(*a, migrate(1, IPIPE_LOC_HOST, 4)).status, IPIPE_STS_NOT_FOUND);
@@ -99,10 +97,10 @@ TEST(actors, migration_needs_a_migration_ring_and_an_unpinned_actor) {
   EXPECT_EQ(must_submit(*a, migrate(2, IPIPE_LOC_HOST, 4)).status, IPIPE_STS_BUSY) << "pinned";
   EXPECT_EQ(must_submit(*a, migrate(9, IPIPE_LOC_HOST, 4)).status, IPIPE_STS_NOT_FOUND);
   EXPECT_EQ(must_submit(*a, migrate(1, IPIPE_LOC_NIC, 4)).status, IPIPE_STS_NOT_FOUND)
-    << "no H2N migration ring";
+      << "no H2N migration ring";
   ASSERT_EQ(must_submit(*a, migrate(1, IPIPE_LOC_HOST, 4)).status, IPIPE_STS_OK);
   EXPECT_EQ(must_submit(*a, migrate(1, IPIPE_LOC_HOST, 4)).status, IPIPE_STS_BUSY)
-    << "already there";
+      << "already there";
 
   ASSERT_TRUE(a->wait_irq(IPIPE_VEC_EVENT, 10s).has_value());
   ipipe_event e;
@@ -132,5 +130,5 @@ TEST(actors, nic_memory_quotas_are_a_budget) {
   d.target.actor_id = 1;
   ASSERT_EQ(must_submit(*a, d).status, IPIPE_STS_OK);
   EXPECT_EQ(must_submit(*a, create(3, 0, budget - 100)).status, IPIPE_STS_OK)
-    << "destroy returns the quota";
+      << "destroy returns the quota";
 }

@@ -3,9 +3,8 @@
 // check of the member's resv words; the order of the checks is the one the
 // hardware spec documents, so a command with several faults reports the
 // first one deterministically.
-#include <ipipe/nic/admin_checks.hpp>
-
 #include <ipipe/common/ring.hpp>
+#include <ipipe/nic/admin_checks.hpp>
 
 #include <cstring>
 
@@ -25,8 +24,7 @@ bool len_ok(std::uint64_t addr, std::uint64_t len) noexcept {
   return len != 0 && addr + len >= addr;
 }
 
-ipipe_status check_buf(const ipipe_admin_cmd& c, std::size_t need,
-                       const fw_limits& lim) noexcept {
+ipipe_status check_buf(const ipipe_admin_cmd& c, std::size_t need, const fw_limits& lim) noexcept {
   if (!zero(c.buf.resv))
     return IPIPE_STS_BAD_FIELD;
   if (!len_ok(c.buf.addr, c.buf.len) || c.buf.len < need || c.buf.len > lim.max_dma_len)
@@ -62,8 +60,7 @@ ipipe_status check_actor_create(const ipipe_admin_cmd& c, const fw_limits& lim) 
   return IPIPE_STS_OK;
 }
 
-ipipe_status check_target(const ipipe_admin_cmd& c, const fw_limits& lim,
-                          bool migrate) noexcept {
+ipipe_status check_target(const ipipe_admin_cmd& c, const fw_limits& lim, bool migrate) noexcept {
   const auto& t = c.target;
   if (!zero(t.resv))
     return IPIPE_STS_BAD_FIELD;

@@ -64,8 +64,8 @@ firmware::exec_result firmware::execute(const ipipe_admin_cmd& cmd) {
   return {IPIPE_STS_BAD_OPCODE};
 }
 
-firmware::exec_result firmware::write_host(std::uint64_t addr, std::uint32_t len,
-                                           const void* data, std::size_t size) {
+firmware::exec_result firmware::write_host(std::uint64_t addr, std::uint32_t len, const void* data,
+                                           std::size_t size) {
   // The whole buffer the host named must be host memory, not just the part
   // we fill: a buffer that runs off the end is a driver bug worth reporting.
   auto dst = host_.translate(addr, len);

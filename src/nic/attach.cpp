@@ -1,6 +1,5 @@
-#include <ipipe/nic/attach.hpp>
-
 #include <ipipe/common/sys.hpp>
+#include <ipipe/nic/attach.hpp>
 #include <ipipe/nic/ivshmem_proto.hpp>
 
 #include <poll.h>
@@ -30,7 +29,7 @@ milliseconds left(clock::time_point deadline) {
 }
 
 expected<guarded_mapping> map_fd(int fd) {
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd, &st) < 0)
     return sys::last_error("fstat shared memory");
   if (st.st_size <= 0)
@@ -151,7 +150,7 @@ expected<void> attachment::handshake(const attach_options& opt) {
 
   if (opt.claim_host) {
     std::atomic_ref<std::uint32_t>(header()->host_abi_version)
-      .store(IPIPE_ABI_VERSION, std::memory_order_release);
+        .store(IPIPE_ABI_VERSION, std::memory_order_release);
     std::atomic_ref<std::uint32_t>(header()->host_peer).store(id_, std::memory_order_release);
   }
   if (host_)
@@ -314,8 +313,7 @@ expected<ipipe_admin_cqe> attachment::reap(std::chrono::milliseconds timeout) {
 expected<void> attachment::wait_reset_done(std::uint32_t before,
                                            std::chrono::milliseconds timeout) {
   const auto deadline = clock::now() + timeout;
-  while (load(header()->reset_count) == before ||
-         load(header()->state) != IPIPE_FW_STATE_READY) {
+  while (load(header()->reset_count) == before || load(header()->state) != IPIPE_FW_STATE_READY) {
     if (clock::now() >= deadline)
       return error{errc::timed_out, "NIC reset"};
     std::this_thread::sleep_for(milliseconds{1});
@@ -337,8 +335,7 @@ expected<ipipe_admin_cqe> attachment::submit(const ipipe_admin_cmd& cmd,
     // An accepted RESET reformats both queues and completes as the first
     // entry of the fresh CQ; a rejected one completes in the CQ as it is.
     for (;;) {
-      if (load(header()->reset_count) != resets &&
-          load(header()->state) == IPIPE_FW_STATE_READY) {
+      if (load(header()->reset_count) != resets && load(header()->state) == IPIPE_FW_STATE_READY) {
         resync_admin();
         break;
       }

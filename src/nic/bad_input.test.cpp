@@ -5,8 +5,6 @@
 // nothing outside the named window may be touched. Both the emulator's and
 // the client's mappings of host memory and BAR2 sit between PROT_NONE guard
 // pages (guarded_mapping), so a stray access crashes the test.
-#include "test_nic.hpp"
-
 #include <ipipe/common/ring.hpp>
 #include <ipipe/nic/admin_checks.hpp>
 #include <ipipe/nic/crc32c.hpp>
@@ -18,6 +16,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include "test_nic.hpp"
 #include <cstring>
 #include <random>
 
@@ -52,7 +51,7 @@ ipipe_fw_stats stats(attachment& a) {
 
 void expect_nop_works(attachment& a) {
   EXPECT_EQ(must_submit(a, command(IPIPE_ADMIN_NOP)).status, IPIPE_STS_OK)
-    << "the emulator stopped serving";
+      << "the emulator stopped serving";
 }
 
 // Fills `b` with a pattern derived from the offset, and checks it.
@@ -119,23 +118,23 @@ TEST(bad_input, hostile_dma_descriptors_get_exact_statuses_and_move_nothing) {
   std::vector<row> rows;
   auto seg = [](std::uint64_t addr, std::uint32_t len) { return ipipe_dma_seg{addr, len, 0}; };
   rows.push_back({"segment beyond host memory", dma_cmd(*a, {seg(top, 4096)}), IPIPE_STS_BAD_ADDR});
-  rows.push_back({"segment straddles the end", dma_cmd(*a, {seg(top - 100, 4096)}),
-                  IPIPE_STS_BAD_ADDR});
+  rows.push_back(
+      {"segment straddles the end", dma_cmd(*a, {seg(top - 100, 4096)}), IPIPE_STS_BAD_ADDR});
   rows.push_back({"segment far away", dma_cmd(*a, {seg(1ull << 50, 1)}), IPIPE_STS_BAD_ADDR});
   rows.push_back({"segment wraps", dma_cmd(*a, {seg(~0ull - 10, 4096)}), IPIPE_STS_BAD_LEN});
   rows.push_back({"segment of zero bytes", dma_cmd(*a, {seg(data->bus, 0)}), IPIPE_STS_BAD_LEN});
-  rows.push_back({"second segment bad", dma_cmd(*a, {seg(data->bus, 8), seg(top, 8)}),
-                  IPIPE_STS_BAD_ADDR});
-  rows.push_back({"segment resv", dma_cmd(*a, {ipipe_dma_seg{data->bus, 8, 1}}),
-                  IPIPE_STS_BAD_FIELD});
-  rows.push_back({"total beyond max_dma_len",
-                  dma_cmd(*a, {seg(0, 10 << 20), seg(0, 10 << 20)}), IPIPE_STS_BAD_LEN});
+  rows.push_back(
+      {"second segment bad", dma_cmd(*a, {seg(data->bus, 8), seg(top, 8)}), IPIPE_STS_BAD_ADDR});
+  rows.push_back(
+      {"segment resv", dma_cmd(*a, {ipipe_dma_seg{data->bus, 8, 1}}), IPIPE_STS_BAD_FIELD});
+  rows.push_back({"total beyond max_dma_len", dma_cmd(*a, {seg(0, 10 << 20), seg(0, 10 << 20)}),
+                  IPIPE_STS_BAD_LEN});
   rows.push_back({"NIC range runs off the data area",
                   dma_cmd(*a, {seg(data->bus, 8192)}, nic_size - 4096), IPIPE_STS_BAD_ADDR});
-  rows.push_back({"NIC offset outside", dma_cmd(*a, {seg(data->bus, 8)}, nic_size),
-                  IPIPE_STS_BAD_ADDR});
-  rows.push_back({"NIC offset huge", dma_cmd(*a, {seg(data->bus, 8)}, ~0ull - 3),
-                  IPIPE_STS_BAD_ADDR});
+  rows.push_back(
+      {"NIC offset outside", dma_cmd(*a, {seg(data->bus, 8)}, nic_size), IPIPE_STS_BAD_ADDR});
+  rows.push_back(
+      {"NIC offset huge", dma_cmd(*a, {seg(data->bus, 8)}, ~0ull - 3), IPIPE_STS_BAD_ADDR});
   rows.push_back({"bad direction", dma_cmd(*a, {seg(data->bus, 8)}, 0, 2), IPIPE_STS_BAD_FIELD});
   {
     ipipe_admin_cmd c = dma_cmd(*a, {seg(data->bus, 8)});
@@ -270,10 +269,14 @@ TEST(bad_input, thousands_of_random_commands_fail_cleanly_and_touch_nothing) {
   // from them must fail, so none may write memory.
   auto rnd_addr = [&]() -> std::uint64_t {
     switch (rng() % 4) {
-    case 0: return rng() | (1ull << 40);
-    case 1: return host_size + (rng() % 64);
-    case 2: return host_size + rng() % host_size;
-    default: return ~0ull - (rng() % 4096);
+    case 0:
+      return rng() | (1ull << 40);
+    case 1:
+      return host_size + (rng() % 64);
+    case 2:
+      return host_size + rng() % host_size;
+    default:
+      return ~0ull - (rng() % 4096);
     }
   };
   constexpr int total = 20000;
@@ -329,8 +332,8 @@ TEST(bad_input, thousands_of_random_commands_fail_cleanly_and_touch_nothing) {
         // Make sure it cannot be valid: an out-of-range twist per opcode.
         c.raw[13] |= (c.opcode == IPIPE_ADMIN_DMA || c.opcode == IPIPE_ADMIN_RING_CREATE ||
                       c.opcode == IPIPE_ADMIN_ACTOR_CREATE || c.opcode == IPIPE_ADMIN_SET_PARAMS)
-                       ? 0
-                       : 1;
+                         ? 0
+                         : 1;
         if (c.opcode == IPIPE_ADMIN_ACTOR_CREATE)
           c.actor.type[31] = 'x';
         if (c.opcode == IPIPE_ADMIN_SET_PARAMS)
@@ -416,11 +419,24 @@ TEST(bad_input, garbage_on_a_message_ring_is_counted_and_skipped) {
     for (int i = 0; i < 32; ++i) {
       ipipe_ring_desc d{};
       switch (rng() % 5) {
-      case 0: d.off = rng(); d.len = static_cast<std::uint32_t>(rng()); break;
-      case 1: d.off = area - 8; d.len = 64; break;              // runs off the area
-      case 2: d.off = 0; d.len = 16; break;                     // shorter than a header
-      case 3: d.off = 0; d.len = 64; d.flags = 1; break;        // unsupported flag
-      default: {                                                // garbage header
+      case 0:
+        d.off = rng();
+        d.len = static_cast<std::uint32_t>(rng());
+        break;
+      case 1:
+        d.off = area - 8;
+        d.len = 64;
+        break; // runs off the area
+      case 2:
+        d.off = 0;
+        d.len = 16;
+        break; // shorter than a header
+      case 3:
+        d.off = 0;
+        d.len = 64;
+        d.flags = 1;
+        break;   // unsupported flag
+      default: { // garbage header
         d.off = (rng() % entries) * slot;
         d.len = slot;
         for (std::uint32_t b = 0; b < slot; ++b)
@@ -503,9 +519,9 @@ TEST(bad_input, garbage_wire_frames_are_counted_and_dropped) {
   to.sin_port = htons(nic.emu().wire_port_number());
   ASSERT_NE(to.sin_port, 0);
   auto send = [&](std::span<const std::byte> f) {
-    ASSERT_EQ(::sendto(s.get(), f.data(), f.size(), 0, reinterpret_cast<sockaddr*>(&to),
-                       sizeof(to)),
-              static_cast<ssize_t>(f.size()));
+    ASSERT_EQ(
+        ::sendto(s.get(), f.data(), f.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)),
+        static_cast<ssize_t>(f.size()));
   };
 
   wire::addresses ad;

@@ -38,9 +38,13 @@ bool send_error_reply(const ipipe_msg_hdr& req, ipipe_status status, message_sin
   return out.send(reply_header(req, IPIPE_MSG_ERROR, sizeof(body)), body);
 }
 
-bool builtin_dispatch::has_type(std::string_view name) const { return name == echo_type; }
+bool builtin_dispatch::has_type(std::string_view name) const {
+  return name == echo_type;
+}
 
-std::vector<std::string> builtin_dispatch::types() const { return {std::string(echo_type)}; }
+std::vector<std::string> builtin_dispatch::types() const {
+  return {std::string(echo_type)};
+}
 
 void builtin_dispatch::deliver(const ipipe_msg_hdr& hdr, std::span<const std::byte> payload,
                                message_sink& out) {

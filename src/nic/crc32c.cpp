@@ -64,7 +64,7 @@ std::uint32_t sw_raw(std::uint32_t r, const unsigned char* p, std::size_t n) noe
 constexpr std::size_t lane = 4096; // bytes per chain in the three-chain loop
 
 [[gnu::target("sse4.2")]] std::uint32_t hw_raw(std::uint32_t r, const unsigned char* p,
-                                                std::size_t n) noexcept {
+                                               std::size_t n) noexcept {
   std::uint64_t c = r;
   while (n >= 8) {
     std::uint64_t v;
@@ -111,8 +111,7 @@ const shift_op& shifter() noexcept {
 
 template <bool Copy>
 [[gnu::target("sse4.2")]] std::uint32_t hw_raw3(std::uint32_t r, unsigned char* d,
-                                                 const unsigned char* s,
-                                                 std::size_t n) noexcept {
+                                                const unsigned char* s, std::size_t n) noexcept {
   if (n >= 3 * lane) {
     const shift_op& shift = shifter();
     do {
@@ -194,9 +193,8 @@ constexpr fold_consts k1024 = consts_for(1024);
 
 // Reduces the last block with the crc32 instruction, then the tail.
 template <bool Copy>
-[[gnu::target("pclmul,sse4.2")]] std::uint32_t finish(__m128i acc, unsigned char* d,
-                                                       const unsigned char* s,
-                                                       std::size_t n) noexcept {
+[[gnu::target("pclmul,sse4.2")]] std::uint32_t
+finish(__m128i acc, unsigned char* d, const unsigned char* s, std::size_t n) noexcept {
   const __m128i k = make_k(k128);
   while (n >= 16) {
     __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
@@ -216,9 +214,8 @@ template <bool Copy>
 }
 
 template <bool Copy>
-[[gnu::target("pclmul,sse4.2")]] std::uint32_t clmul128(std::uint32_t r, unsigned char* d,
-                                                         const unsigned char* s,
-                                                         std::size_t n) noexcept {
+[[gnu::target("pclmul,sse4.2")]] std::uint32_t
+clmul128(std::uint32_t r, unsigned char* d, const unsigned char* s, std::size_t n) noexcept {
   if (n < 128)
     return hw_raw3<Copy>(r, d, s, n);
   auto load = [&](std::size_t off) {
@@ -300,7 +297,9 @@ crc32c_engine detect() noexcept {
 
 #else
 
-crc32c_engine detect() noexcept { return crc32c_engine::portable; }
+crc32c_engine detect() noexcept {
+  return crc32c_engine::portable;
+}
 
 #endif
 
@@ -312,10 +311,14 @@ std::uint32_t run(crc32c_engine e, unsigned char* d, const unsigned char* s, std
   const std::uint32_t r = ~crc;
 #if defined(__x86_64__)
   switch (e) {
-  case crc32c_engine::clmul256: return ~clmul256<Copy>(r, d, s, n);
-  case crc32c_engine::clmul128: return ~clmul128<Copy>(r, d, s, n);
-  case crc32c_engine::crc32_insn: return ~hw_raw3<Copy>(r, d, s, n);
-  case crc32c_engine::portable: break;
+  case crc32c_engine::clmul256:
+    return ~clmul256<Copy>(r, d, s, n);
+  case crc32c_engine::clmul128:
+    return ~clmul128<Copy>(r, d, s, n);
+  case crc32c_engine::crc32_insn:
+    return ~hw_raw3<Copy>(r, d, s, n);
+  case crc32c_engine::portable:
+    break;
   }
 #else
   (void)e;
@@ -327,7 +330,9 @@ std::uint32_t run(crc32c_engine e, unsigned char* d, const unsigned char* s, std
 
 } // namespace
 
-crc32c_engine crc32c_best() noexcept { return best; }
+crc32c_engine crc32c_best() noexcept {
+  return best;
+}
 
 std::uint32_t crc32c_with(crc32c_engine e, const void* data, std::size_t n,
                           std::uint32_t crc) noexcept {
@@ -339,8 +344,8 @@ std::uint32_t crc32c_with(crc32c_engine e, const void* data, std::size_t n,
 
 std::uint32_t copy_crc32c_with(crc32c_engine e, void* dst, const void* src, std::size_t n,
                                std::uint32_t crc) noexcept {
-  return run<true>(e, static_cast<unsigned char*>(dst), static_cast<const unsigned char*>(src),
-                   n, crc);
+  return run<true>(e, static_cast<unsigned char*>(dst), static_cast<const unsigned char*>(src), n,
+                   crc);
 }
 
 std::uint32_t crc32c(const void* data, std::size_t n, std::uint32_t crc) noexcept {

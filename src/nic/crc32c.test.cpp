@@ -48,12 +48,12 @@ TEST(crc32c, known_vectors_match_the_published_values_with_every_engine) {
 TEST(crc32c, every_engine_agrees_with_the_table_for_awkward_lengths_and_offsets) {
   const auto data = random_bytes(200000, 1);
   for (crc32c_engine e : engines())
-    for (std::size_t len : {1ul, 7ul, 15ul, 16ul, 17ul, 127ul, 128ul, 129ul, 255ul, 256ul,
-                            257ul, 383ul, 4095ul, 12287ul, 12288ul, 12289ul, 65537ul, 199990ul})
+    for (std::size_t len : {1ul, 7ul, 15ul, 16ul, 17ul, 127ul, 128ul, 129ul, 255ul, 256ul, 257ul,
+                            383ul, 4095ul, 12287ul, 12288ul, 12289ul, 65537ul, 199990ul})
       for (std::size_t off : {0ul, 1ul, 3ul, 8ul})
         EXPECT_EQ(crc32c_with(e, data.data() + off, len, 0x1234567),
                   crc32c_with(crc32c_engine::portable, data.data() + off, len, 0x1234567))
-          << "engine " << static_cast<int>(e) << " len " << len << " off " << off;
+            << "engine " << static_cast<int>(e) << " len " << len << " off " << off;
 }
 
 TEST(crc32c, chaining_equals_one_pass) {
@@ -72,7 +72,7 @@ TEST(crc32c, copy_crc_copies_and_checksums_in_one_pass_with_every_engine) {
       std::vector<unsigned char> dst(len + 1, 0xaa);
       EXPECT_EQ(copy_crc32c_with(e, dst.data(), src.data(), len, 7),
                 crc32c_with(crc32c_engine::portable, src.data(), len, 7))
-        << "engine " << static_cast<int>(e) << " len " << len;
+          << "engine " << static_cast<int>(e) << " len " << len;
       EXPECT_EQ(std::memcmp(dst.data(), src.data(), len), 0);
       EXPECT_EQ(dst[len], 0xaa) << "wrote past the end";
     }

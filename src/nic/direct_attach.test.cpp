@@ -1,9 +1,8 @@
 // End to end through the direct-attach path: an in-process emulator, a
 // client attached over the ivshmem protocol, real admin queue traffic.
-#include "test_nic.hpp"
-
 #include <ipipe/nic/crc32c.hpp>
 
+#include "test_nic.hpp"
 #include <cstring>
 #include <random>
 #include <vector>

@@ -1,6 +1,5 @@
-#include <ipipe/nic/dma_engine.hpp>
-
 #include <ipipe/nic/crc32c.hpp>
+#include <ipipe/nic/dma_engine.hpp>
 
 #include <array>
 #include <cstring>
@@ -9,10 +8,14 @@ namespace ipipe::nic {
 
 ipipe_status status_of(errc e) noexcept {
   switch (e) {
-  case errc::none: return IPIPE_STS_OK;
-  case errc::bad_length: return IPIPE_STS_BAD_LEN;
-  case errc::bad_address: return IPIPE_STS_BAD_ADDR;
-  default: return IPIPE_STS_INTERNAL;
+  case errc::none:
+    return IPIPE_STS_OK;
+  case errc::bad_length:
+    return IPIPE_STS_BAD_LEN;
+  case errc::bad_address:
+    return IPIPE_STS_BAD_ADDR;
+  default:
+    return IPIPE_STS_INTERNAL;
   }
 }
 

@@ -1,7 +1,6 @@
-#include <ipipe/nic/emulator.hpp>
-
 #include <ipipe/common/clock.hpp>
 #include <ipipe/common/sys.hpp>
+#include <ipipe/nic/emulator.hpp>
 #include <ipipe/nic/file_host_memory.hpp>
 #include <ipipe/nic/memfd_host_memory.hpp>
 
@@ -114,7 +113,9 @@ expected<std::unique_ptr<emulator>> emulator::create(const emulator_config& cfg)
   return e;
 }
 
-std::uint16_t emulator::wire_port_number() const noexcept { return wire_ ? wire_->port() : 0; }
+std::uint16_t emulator::wire_port_number() const noexcept {
+  return wire_ ? wire_->port() : 0;
+}
 
 void emulator::request_stop() noexcept {
   const std::uint64_t one = 1;
@@ -130,8 +131,8 @@ bool emulator::raise(unsigned vec) {
   const auto* h = reinterpret_cast<const ipipe_hw_header*>(bar2_.data());
   if (!server_)
     return false;
-  std::uint32_t peer = std::atomic_ref<const std::uint32_t>(h->host_peer)
-                         .load(std::memory_order_acquire);
+  std::uint32_t peer =
+      std::atomic_ref<const std::uint32_t>(h->host_peer).load(std::memory_order_acquire);
   if (peer == IPIPE_FW_PEER || !server_->connected(peer))
     peer = server_->newest_peer();
   return peer != 0 && server_->signal(peer, vec);

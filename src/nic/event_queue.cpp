@@ -1,11 +1,10 @@
-#include <ipipe/nic/event_queue.hpp>
-
 #include <ipipe/common/clock.hpp>
+#include <ipipe/nic/event_queue.hpp>
 
 namespace ipipe::nic {
 
 event_queue::event_queue(void* base, std::uint32_t entries, std::function<void(unsigned)> raise)
-  : view_(base, entries), raise_(std::move(raise)) {}
+    : view_(base, entries), raise_(std::move(raise)) {}
 
 void event_queue::format() {
   std::lock_guard g{lock_};

@@ -1,6 +1,5 @@
-#include <ipipe/nic/file_host_memory.hpp>
-
 #include <ipipe/common/sys.hpp>
+#include <ipipe/nic/file_host_memory.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -26,7 +25,7 @@ expected<void> file_host_memory::try_map() {
   unique_fd fd{::open(path_.c_str(), O_RDWR | O_CLOEXEC)};
   if (!fd)
     return errno == ENOENT ? error{errc::not_found, path_} : sys::last_error("open " + path_);
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd.get(), &st) < 0)
     return sys::last_error("fstat " + path_);
   if (st.st_size <= 0)
@@ -39,8 +38,7 @@ expected<void> file_host_memory::try_map() {
   return {};
 }
 
-expected<std::span<std::byte>> file_host_memory::translate(std::uint64_t addr,
-                                                           std::uint64_t len) {
+expected<std::span<std::byte>> file_host_memory::translate(std::uint64_t addr, std::uint64_t len) {
   std::uint64_t size = size_.load(std::memory_order_acquire);
   if (size == 0) {
     if (!try_map())

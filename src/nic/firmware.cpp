@@ -1,8 +1,7 @@
 // Firmware lifecycle, the header page and the admin queue loop. The command
 // handlers live in admin_exec.cpp.
-#include <ipipe/nic/firmware.hpp>
-
 #include <ipipe/common/clock.hpp>
+#include <ipipe/nic/firmware.hpp>
 
 #include <fmt/format.h>
 
@@ -38,8 +37,8 @@ ipipe_params default_params() noexcept {
 } // namespace
 
 expected<std::unique_ptr<firmware>> firmware::create(const firmware_config& cfg,
-                                                     std::span<std::byte> bar2,
-                                                     dma_provider& host, interrupt_line& irq) {
+                                                     std::span<std::byte> bar2, dma_provider& host,
+                                                     interrupt_line& irq) {
   if (cfg.cores == 0 || cfg.cores > 64)
     return error{errc::invalid_argument, "cores must be 1..64"};
   if (cfg.vectors < IPIPE_NUM_VECTORS || cfg.vectors > 64)
@@ -54,21 +53,22 @@ expected<std::unique_ptr<firmware>> firmware::create(const firmware_config& cfg,
   return std::unique_ptr<firmware>{new firmware{cfg, *layout, bar2, host, irq}};
 }
 
-firmware::firmware(const firmware_config& cfg, const bar2_layout& layout,
-                   std::span<std::byte> bar2, dma_provider& host, interrupt_line& irq)
-  : cfg_(cfg), layout_(layout),
-    lim_{cfg.cores, cfg.max_rings, cfg.max_actors, IPIPE_DMA_MAX_SEGS, IPIPE_DMA_MAX_LEN,
-         layout.nic_data_size},
-    bar2_(bar2), host_(host), irq_(irq), actors_(cfg.max_actors, layout.nic_data_size),
-    builtin_(actors_), dispatch_(&builtin_), rings_(cfg.max_rings),
-    events_(bar2.data() + layout.eventq_off, layout.eventq_entries,
-            [this](unsigned v) { raise(v); }),
-    dma_(host, bar2.subspan(layout.nic_data_off, layout.nic_data_size), lim_),
-    sq_view_(bar2.data() + layout.adminq_off, layout.adminq_entries),
-    cq_view_(bar2.data() + layout.admincq_off, layout.adminq_entries),
-    params_(default_params()) {}
+firmware::firmware(const firmware_config& cfg, const bar2_layout& layout, std::span<std::byte> bar2,
+                   dma_provider& host, interrupt_line& irq)
+    : cfg_(cfg), layout_(layout), lim_{cfg.cores,          cfg.max_rings,     cfg.max_actors,
+                                       IPIPE_DMA_MAX_SEGS, IPIPE_DMA_MAX_LEN, layout.nic_data_size},
+      bar2_(bar2), host_(host), irq_(irq), actors_(cfg.max_actors, layout.nic_data_size),
+      builtin_(actors_), dispatch_(&builtin_), rings_(cfg.max_rings),
+      events_(bar2.data() + layout.eventq_off, layout.eventq_entries,
+              [this](unsigned v) { raise(v); }),
+      dma_(host, bar2.subspan(layout.nic_data_off, layout.nic_data_size), lim_),
+      sq_view_(bar2.data() + layout.adminq_off, layout.adminq_entries),
+      cq_view_(bar2.data() + layout.admincq_off, layout.adminq_entries), params_(default_params()) {
+}
 
-firmware::~firmware() { shutdown(); }
+firmware::~firmware() {
+  shutdown();
+}
 
 void firmware::set_dispatch(actor_dispatch* d) {
   dispatch_ = d != nullptr ? d : &builtin_;
@@ -107,8 +107,8 @@ void firmware::write_header() {
   h->abi_version = IPIPE_ABI_VERSION;
   h->fw_version = fw_version;
   h->header_size = sizeof(ipipe_hw_header);
-  h->caps = IPIPE_CAP_DMA_SG | IPIPE_CAP_MIGRATION | IPIPE_CAP_DMA_CRC |
-            IPIPE_CAP_FAULT_INJECT | (cfg_.wire ? IPIPE_CAP_WIRE : 0);
+  h->caps = IPIPE_CAP_DMA_SG | IPIPE_CAP_MIGRATION | IPIPE_CAP_DMA_CRC | IPIPE_CAP_FAULT_INJECT |
+            (cfg_.wire ? IPIPE_CAP_WIRE : 0);
   h->nic_mem_size = layout_.nic_mem_size;
   h->nic_cores = cfg_.cores;
   h->num_vectors = cfg_.vectors;

@@ -1,6 +1,5 @@
-#include <ipipe/nic/guarded_mapping.hpp>
-
 #include <ipipe/common/sys.hpp>
+#include <ipipe/nic/guarded_mapping.hpp>
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -45,8 +44,8 @@ expected<guarded_mapping> guarded_mapping::map(int fd, std::size_t size) {
   const std::size_t total = span + 2 * pg;
   // Reserve window plus guards as PROT_NONE, then put the file over the
   // middle: the guards stay inaccessible for the life of the mapping.
-  void* base = ::mmap(nullptr, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                      -1, 0);
+  void* base =
+      ::mmap(nullptr, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (base == MAP_FAILED)
     return sys::last_error("mmap guard reservation");
   void* win = ::mmap(static_cast<std::byte*>(base) + pg, span, PROT_READ | PROT_WRITE,

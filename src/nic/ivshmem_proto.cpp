@@ -1,6 +1,5 @@
-#include <ipipe/nic/ivshmem_proto.hpp>
-
 #include <ipipe/common/sys.hpp>
+#include <ipipe/nic/ivshmem_proto.hpp>
 
 #include <poll.h>
 #include <sys/socket.h>

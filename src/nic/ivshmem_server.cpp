@@ -1,7 +1,6 @@
-#include <ipipe/nic/ivshmem_server.hpp>
-
 #include <ipipe/common/sys.hpp>
 #include <ipipe/nic/ivshmem_proto.hpp>
+#include <ipipe/nic/ivshmem_server.hpp>
 
 #include <linux/ipipe.h>
 
@@ -59,7 +58,7 @@ expected<std::unique_ptr<ivshmem_server>> ivshmem_server::listen(config cfg) {
   std::memcpy(addr.sun_path, s->cfg_.socket_path.data(), s->cfg_.socket_path.size());
   // A socket file left by a previous run would make bind fail; replace it,
   // but never remove anything that is not a socket.
-  struct stat st{};
+  struct stat st {};
   if (::lstat(s->cfg_.socket_path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
     ::unlink(s->cfg_.socket_path.c_str());
   if (::bind(sock.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) < 0)

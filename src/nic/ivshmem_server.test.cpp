@@ -1,6 +1,4 @@
 // The server protocol exactly as a client (QEMU) sees it.
-#include "test_nic.hpp"
-
 #include <ipipe/nic/ivshmem_proto.hpp>
 
 #include <poll.h>
@@ -8,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "test_nic.hpp"
 #include <cstring>
 
 using namespace ipipe;
@@ -33,7 +32,7 @@ ivshmem::message next(int sock) {
 }
 
 std::uint64_t fd_size(int fd) {
-  struct stat st{};
+  struct stat st {};
   EXPECT_EQ(::fstat(fd, &st), 0);
   return static_cast<std::uint64_t>(st.st_size);
 }

@@ -1,6 +1,5 @@
-#include <ipipe/nic/memfd_host_memory.hpp>
-
 #include <ipipe/common/sys.hpp>
+#include <ipipe/nic/memfd_host_memory.hpp>
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -24,8 +23,7 @@ expected<std::unique_ptr<memfd_host_memory>> memfd_host_memory::create(std::uint
   return m;
 }
 
-expected<std::span<std::byte>> memfd_host_memory::translate(std::uint64_t addr,
-                                                            std::uint64_t len) {
+expected<std::span<std::byte>> memfd_host_memory::translate(std::uint64_t addr, std::uint64_t len) {
   if (errc e = check_range(addr, len, map_.size()); e != errc::none)
     return e;
   return std::span<std::byte>{map_.data() + addr, static_cast<std::size_t>(len)};

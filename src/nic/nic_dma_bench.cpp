@@ -14,12 +14,13 @@
 
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
+
 #include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
-#include <unistd.h>
 
 using namespace ipipe;
 using namespace ipipe::nic;
@@ -69,8 +70,7 @@ bench_nic& nic() {
   return n;
 }
 
-ipipe_admin_cmd dma_cmd(const bench_nic& n, std::size_t size, unsigned slot,
-                        std::uint32_t flags) {
+ipipe_admin_cmd dma_cmd(const bench_nic& n, std::size_t size, unsigned slot, std::uint32_t flags) {
   // Each in-flight command has its own SG list (one segment).
   auto* seg = reinterpret_cast<ipipe_dma_seg*>(n.sgl.ptr) + slot;
   seg->addr = n.src.bus;
@@ -169,16 +169,13 @@ void sizes(benchmark::internal::Benchmark* b) {
 BENCHMARK(memcpy_bench)->Name("memcpy")->Apply(sizes)->UseRealTime();
 BENCHMARK_CAPTURE(dma_engine_bench, crc, 0u)->Name("dma_engine")->Apply(sizes)->UseRealTime();
 BENCHMARK_CAPTURE(dma_engine_bench, copy, IPIPE_DMA_F_NO_CRC)
-  ->Name("dma_engine_copy")
-  ->Apply(sizes)
-  ->UseRealTime();
-BENCHMARK_CAPTURE(dma_admin_bench, crc, 0u)
-  ->Name("dma_admin_queue")
-  ->Apply(sizes)
-  ->UseRealTime();
+    ->Name("dma_engine_copy")
+    ->Apply(sizes)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(dma_admin_bench, crc, 0u)->Name("dma_admin_queue")->Apply(sizes)->UseRealTime();
 BENCHMARK_CAPTURE(dma_admin_bench, copy, IPIPE_DMA_F_NO_CRC)
-  ->Name("dma_admin_queue_copy")
-  ->Apply(sizes)
-  ->UseRealTime();
+    ->Name("dma_admin_queue_copy")
+    ->Apply(sizes)
+    ->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -3,21 +3,21 @@
 #include <ipipe/nic/attach.hpp>
 #include <ipipe/nic/crc32c.hpp>
 #include <ipipe/nic/guarded_mapping.hpp>
-
 #include <ipipe/testing/child_process.hpp>
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstring>
-#include <fcntl.h>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 using namespace ipipe;
 using namespace ipipe::nic;
@@ -28,7 +28,7 @@ using namespace std::chrono_literals;
 namespace {
 
 bool exists(const std::string& p) {
-  struct stat st{};
+  struct stat st {};
   return ::stat(p.c_str(), &st) == 0;
 }
 
@@ -38,14 +38,17 @@ std::vector<std::string> nic_argv(std::vector<std::string> args) {
   return args;
 }
 
-std::string base() { return "/tmp/ipipe-nic-prog-" + std::to_string(::getpid()); }
+std::string base() {
+  return "/tmp/ipipe-nic-prog-" + std::to_string(::getpid());
+}
 
 } // namespace
 
 TEST(program, starts_serves_and_stops_cleanly_on_sigterm) {
   const std::string sock = base() + ".sock", ready = base() + ".ready", pidf = base() + ".pid";
-  child_process p{nic_argv({"--socket", sock, "--host-mem", "memfd:16M", "--nic-mem", "4M", "--cores",
-                       "2", "--ready-file", ready, "--pidfile", pidf, "--heartbeat-ms", "10"})};
+  child_process p{
+      nic_argv({"--socket", sock, "--host-mem", "memfd:16M", "--nic-mem", "4M", "--cores", "2",
+                "--ready-file", ready, "--pidfile", pidf, "--heartbeat-ms", "10"})};
   ASSERT_GT(p.pid(), 0);
   for (int i = 0; i < 1000 && !exists(ready); ++i)
     std::this_thread::sleep_for(10ms);
@@ -76,17 +79,17 @@ TEST(program, starts_serves_and_stops_cleanly_on_sigterm) {
 TEST(program, bad_options_fail_with_a_usage_error) {
   EXPECT_NE(run_to_exit(nic_argv({"--socket", base() + ".x.sock"})), 0) << "--host-mem is required";
   EXPECT_EQ(run_to_exit(nic_argv({"--socket", base() + ".x.sock", "--host-mem", "memfd:0"})), 2);
-  EXPECT_EQ(run_to_exit(nic_argv({"--socket", base() + ".x.sock", "--host-mem", "memfd:1M",
-                             "--nic-mem", "12K"})),
+  EXPECT_EQ(run_to_exit(nic_argv(
+                {"--socket", base() + ".x.sock", "--host-mem", "memfd:1M", "--nic-mem", "12K"})),
             1);
   // Out of range or not a number: refused by CLI11 before anything starts.
   for (const char* bad : {"0", "60001", "ten"})
     EXPECT_NE(run_to_exit(nic_argv({"--socket", base() + ".x.sock", "--host-mem", "memfd:1M",
-                               "--handler-budget-ms", bad})),
+                                    "--handler-budget-ms", bad})),
               0)
-      << "--handler-budget-ms " << bad;
+        << "--handler-budget-ms " << bad;
   EXPECT_EQ(run_to_exit(nic_argv({"--socket", base() + ".x.sock", "--host-mem", "memfd:1M",
-                             "--recovery-log-size", "lots"})),
+                                  "--recovery-log-size", "lots"})),
             2);
 }
 

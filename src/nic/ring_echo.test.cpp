@@ -1,10 +1,9 @@
 // Message rings through the NIC cores: the echo actor answers on the N2H
 // ring, unknown actors get an error reply, garbage is counted.
-#include "test_nic.hpp"
-
 #include <ipipe/common/ring.hpp>
 #include <ipipe/nic/admin_checks.hpp>
 
+#include "test_nic.hpp"
 #include <cstring>
 
 using namespace ipipe;

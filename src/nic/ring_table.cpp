@@ -1,7 +1,6 @@
-#include <ipipe/nic/ring_table.hpp>
-
 #include <ipipe/nic/admin_checks.hpp>
 #include <ipipe/nic/event_queue.hpp>
+#include <ipipe/nic/ring_table.hpp>
 
 #include <algorithm>
 #include <array>
@@ -12,9 +11,9 @@ namespace ipipe::nic {
 
 struct ring_table::host_ring {
   host_ring(std::span<std::byte> region, std::uint32_t entries, std::uint32_t slot)
-    : view(region.data(), entries), slot_size(slot),
-      payload(region.data() + ring_payload_off(entries)),
-      payload_bytes(std::uint64_t{entries} * slot) {
+      : view(region.data(), entries), slot_size(slot),
+        payload(region.data() + ring_payload_off(entries)),
+        payload_bytes(std::uint64_t{entries} * slot) {
     view.format();
     cons = ring_consumer<ipipe_ring_desc>{view};
     prod = ring_producer<ipipe_ring_desc>{view};
@@ -26,7 +25,7 @@ struct ring_table::host_ring {
   std::uint64_t payload_bytes;
   ring_consumer<ipipe_ring_desc> cons; // H2N rings
   ring_producer<ipipe_ring_desc> prod; // N2H rings
-  std::mutex tx_lock; // N2H: replies come from the core and the runtime's threads
+  std::mutex tx_lock;                  // N2H: replies come from the core and the runtime's threads
   bool broken = false;
   std::span<std::byte> region_span;
 };
@@ -53,7 +52,7 @@ bool post_to_host(Ring& r, const ipipe_msg_hdr& in, std::span<const std::byte> p
   // The slot that goes with the descriptor index is free: the host
   // released that descriptor, and with it the payload slot.
   const std::uint64_t off =
-    std::uint64_t{r.prod.next_index() & (r.view.entries() - 1)} * r.slot_size;
+      std::uint64_t{r.prod.next_index() & (r.view.entries() - 1)} * r.slot_size;
   std::memcpy(r.payload + off, &hdr, sizeof(hdr));
   if (!payload.empty())
     std::memcpy(r.payload + off + sizeof(hdr), payload.data(), payload.size());
@@ -74,7 +73,7 @@ bool post_to_host(Ring& r, const ipipe_msg_hdr& in, std::span<const std::byte> p
 class ring_table::reply_sink final : public message_sink {
 public:
   reply_sink(host_ring* n2h, std::uint64_t user_data, fw_counters& c) noexcept
-    : ring_(n2h), user_data_(user_data), counters_(c) {}
+      : ring_(n2h), user_data_(user_data), counters_(c) {}
 
   bool send(const ipipe_msg_hdr& hdr, std::span<const std::byte> payload) override {
     if (ring_ == nullptr) {
@@ -110,7 +109,8 @@ ipipe_status ring_table::create(const ipipe_admin_cmd& cmd, std::span<std::byte>
   if (slot)
     return IPIPE_STS_EXISTS;
   const bool runtime = (r.flags & IPIPE_RING_CREATE_F_RUNTIME) != 0;
-  const bool empty = std::none_of(c.rings.begin(), c.rings.end(), [](const auto& x) { return !!x; });
+  const bool empty =
+      std::none_of(c.rings.begin(), c.rings.end(), [](const auto& x) { return !!x; });
   if (!empty && c.runtime != runtime)
     return IPIPE_STS_BAD_FIELD;
   if (runtime && empty)
@@ -162,8 +162,8 @@ bool ring_table::send_to_ring(std::uint32_t ring_id, const ipipe_msg_hdr& hdr,
                               const std::function<void(unsigned)>& raise) {
   std::shared_lock g{lock_};
   host_ring* r = ring_id < ctx_.size() && !ctx_[ring_id].runtime
-                   ? ctx_[ring_id].rings[IPIPE_RING_MSG_N2H].get()
-                   : nullptr;
+                     ? ctx_[ring_id].rings[IPIPE_RING_MSG_N2H].get()
+                     : nullptr;
   if (r == nullptr) {
     fw_counters::add(counters.host_backlog_dropped);
     return false;

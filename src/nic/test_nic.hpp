@@ -7,10 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <string>
 #include <thread>
-#include <unistd.h>
 
 namespace ipipe::nic::testing {
 

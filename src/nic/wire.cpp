@@ -1,6 +1,5 @@
-#include <ipipe/nic/wire.hpp>
-
 #include <ipipe/nic/actor_dispatch.hpp>
+#include <ipipe/nic/wire.hpp>
 
 #include <cstring>
 
@@ -48,7 +47,9 @@ std::uint32_t pseudo_sum(std::uint32_t src, std::uint32_t dst, std::uint16_t len
   return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + proto_udp + len;
 }
 
-error fail(const char* what) { return error{errc::protocol_error, what}; }
+error fail(const char* what) {
+  return error{errc::protocol_error, what};
+}
 
 } // namespace
 
@@ -67,9 +68,8 @@ std::uint16_t inet_checksum(std::span<const std::byte> bytes, std::uint32_t sum)
   return static_cast<std::uint16_t>(~fold(sum16(bytes, sum)) & 0xffff);
 }
 
-expected<std::size_t> build(std::span<std::byte> out, const addresses& a,
-                            const ipipe_msg_hdr& hdr, std::span<const std::byte> payload,
-                            bool udp_checksum) {
+expected<std::size_t> build(std::span<std::byte> out, const addresses& a, const ipipe_msg_hdr& hdr,
+                            std::span<const std::byte> payload, bool udp_checksum) {
   if (payload.size() > IPIPE_MSG_MAX_PAYLOAD || hdr.len != payload.size())
     return error{errc::bad_length, "wire payload"};
   const std::size_t msg = sizeof(ipipe_msg_hdr) + payload.size();

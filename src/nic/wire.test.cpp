@@ -98,24 +98,48 @@ TEST(wire, every_corruption_is_rejected) {
     void (*corrupt)(std::vector<std::byte>&);
   };
   const row rows[] = {
-    {"truncated", [](auto& f) { f.resize(msg + 10); }},
-    {"truncated payload", [](auto& f) { f.resize(f.size() - 1); }},
-    {"ethertype", [](auto& f) { put16(f, 12, 0x86dd); }},
-    {"version", [](auto& f) { f[ip] = std::byte{0x65}; fix_ip_checksum(f); }},
-    {"ip options", [](auto& f) { f[ip] = std::byte{0x46}; fix_ip_checksum(f); }},
-    {"total length too big", [](auto& f) { put16(f, ip + 2, 9000); fix_ip_checksum(f); }},
-    {"total length too small", [](auto& f) { put16(f, ip + 2, 40); fix_ip_checksum(f); }},
-    {"fragment", [](auto& f) { put16(f, ip + 6, 0x2000); fix_ip_checksum(f); }},
-    {"ip checksum", [](auto& f) { f[ip + 10] ^= std::byte{1}; }},
-    {"ip header bit flip", [](auto& f) { f[ip + 15] ^= std::byte{0x10}; }},
-    {"protocol", [](auto& f) { f[ip + 9] = std::byte{6}; fix_ip_checksum(f); }},
-    {"udp port", [](auto& f) { put16(f, udp + 2, 7001); }},
-    {"udp length", [](auto& f) { put16(f, udp + 4, 8 + 32); }},
-    {"udp checksum", [](auto& f) { f[udp + 6] ^= std::byte{0x40}; }},
-    {"payload bit flip", [](auto& f) { f[msg + 40] ^= std::byte{1}; }},
-    {"message length", [](auto& f) { f[msg + 16] ^= std::byte{1}; }},
-    {"message type", [](auto& f) { f[msg + 20] = std::byte{0x7f}; }},
-    {"message resv", [](auto& f) { f[msg + 31] = std::byte{1}; }},
+      {"truncated", [](auto& f) { f.resize(msg + 10); }},
+      {"truncated payload", [](auto& f) { f.resize(f.size() - 1); }},
+      {"ethertype", [](auto& f) { put16(f, 12, 0x86dd); }},
+      {"version",
+       [](auto& f) {
+         f[ip] = std::byte{0x65};
+         fix_ip_checksum(f);
+       }},
+      {"ip options",
+       [](auto& f) {
+         f[ip] = std::byte{0x46};
+         fix_ip_checksum(f);
+       }},
+      {"total length too big",
+       [](auto& f) {
+         put16(f, ip + 2, 9000);
+         fix_ip_checksum(f);
+       }},
+      {"total length too small",
+       [](auto& f) {
+         put16(f, ip + 2, 40);
+         fix_ip_checksum(f);
+       }},
+      {"fragment",
+       [](auto& f) {
+         put16(f, ip + 6, 0x2000);
+         fix_ip_checksum(f);
+       }},
+      {"ip checksum", [](auto& f) { f[ip + 10] ^= std::byte{1}; }},
+      {"ip header bit flip", [](auto& f) { f[ip + 15] ^= std::byte{0x10}; }},
+      {"protocol",
+       [](auto& f) {
+         f[ip + 9] = std::byte{6};
+         fix_ip_checksum(f);
+       }},
+      {"udp port", [](auto& f) { put16(f, udp + 2, 7001); }},
+      {"udp length", [](auto& f) { put16(f, udp + 4, 8 + 32); }},
+      {"udp checksum", [](auto& f) { f[udp + 6] ^= std::byte{0x40}; }},
+      {"payload bit flip", [](auto& f) { f[msg + 40] ^= std::byte{1}; }},
+      {"message length", [](auto& f) { f[msg + 16] ^= std::byte{1}; }},
+      {"message type", [](auto& f) { f[msg + 20] = std::byte{0x7f}; }},
+      {"message resv", [](auto& f) { f[msg + 31] = std::byte{1}; }},
   };
   for (const row& r : rows) {
     auto f = good_frame();

@@ -1,6 +1,5 @@
-#include <ipipe/nic/wire_port.hpp>
-
 #include <ipipe/common/sys.hpp>
+#include <ipipe/nic/wire_port.hpp>
 
 #include <arpa/inet.h>
 #include <sys/socket.h>

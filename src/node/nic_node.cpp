@@ -1,7 +1,6 @@
-#include <ipipe/node/nic_node.hpp>
-
 #include <ipipe/common/clock.hpp>
 #include <ipipe/common/scope_exit.hpp>
+#include <ipipe/node/nic_node.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -37,13 +36,15 @@ sched::thread_config nic_node::engine_config() {
 }
 
 nic_node::nic_node(node_config cfg)
-  : cfg_(std::move(cfg)), rt_(nic_side(cfg_.runtime)), engine_(engine_config(), this) {
+    : cfg_(std::move(cfg)), rt_(nic_side(cfg_.runtime)), engine_(engine_config(), this) {
   rt_.set_event_sink(cfg_.events);
   rt_.set_ready_hook([this](runtime::actor_id id) { on_ready(id); });
   rt_.set_arrival_hook([this](runtime::actor_id id) { engine_.note_arrival(id); });
 }
 
-nic_node::~nic_node() { stop(); }
+nic_node::~nic_node() {
+  stop();
+}
 
 expected<void> nic_node::attach_host(runtime::peer_channel nic_end, runtime::runtime* host) {
   {
@@ -146,7 +147,7 @@ bool nic_node::migrations_settled() const {
 }
 
 node_stats nic_node::stats() const {
-  return node_stats{ctr_.downgrades.load(), ctr_.upgrades.load(),     ctr_.pushes.load(),
+  return node_stats{ctr_.downgrades.load(), ctr_.upgrades.load(),          ctr_.pushes.load(),
                     ctr_.pulls.load(),      ctr_.migrations_failed.load(), ctr_.strays.load()};
 }
 
@@ -292,8 +293,8 @@ std::size_t nic_node::finish_migrations() {
       // or the timeout ends the wait.
       auto nic = rt_.info(m.id);
       ok = nic && nic->state == runtime::actor_state::local;
-      finished = ok || !rt_.peer_attached() ||
-                 monotonic_ns() - m.since_ns > cfg_.remote_pull_timeout_ns;
+      finished =
+          ok || !rt_.peer_attached() || monotonic_ns() - m.since_ns > cfg_.remote_pull_timeout_ns;
     } else {
       // Host first: once it is local again there, the pull was refused.
       auto host = host_->info(m.id);

@@ -1,12 +1,11 @@
-#include "../runtime/test_actors.hpp"
-
 #include <ipipe/node/nic_node.hpp>
 #include <ipipe/runtime/actor_registry.hpp>
 
-#include <gtest/gtest.h>
-
 #include <linux/ipipe.h>
 
+#include <gtest/gtest.h>
+
+#include "../runtime/test_actors.hpp"
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -30,7 +29,9 @@ using runtime::testing::reply_log;
 // their request asks for, so execution times are exact and no wall-clock
 // time is ever measured.
 std::atomic<std::uint64_t> manual_now{1};
-std::uint64_t manual_clock() noexcept { return manual_now.load(); }
+std::uint64_t manual_clock() noexcept {
+  return manual_now.load();
+}
 
 // Replies with its request's payload after "spending" the ns it names.
 class spin_actor final : public runtime::actor {
@@ -212,7 +213,7 @@ TEST(nic_node, an_overloaded_nic_pushes_an_actor_to_the_host_and_pulls_it_back_b
   register_types();
   auto rings = runtime::peer_rings::create(*runtime::msg_ring_geometry::make(16, 8224),
                                            *runtime::msg_ring_geometry::make(8, 16384))
-                 .value();
+                   .value();
   event_log events;
   reply_log replies;
   sched::decision_log decisions;
@@ -288,7 +289,7 @@ TEST(nic_node, every_request_is_answered_once_and_in_order_while_actors_change_g
     SCOPED_TRACE("seed " + std::to_string(seed));
     auto rings = runtime::peer_rings::create(*runtime::msg_ring_geometry::make(16, 8224),
                                              *runtime::msg_ring_geometry::make(8, 16384))
-                   .value();
+                     .value();
     event_log events;
     reply_log replies;
     runtime::runtime host({.side = IPIPE_LOC_HOST, .default_budget_ns = 60'000'000'000});
@@ -359,8 +360,12 @@ TEST(nic_node, every_request_is_answered_once_and_in_order_while_actors_change_g
       steps.erase(it);
       ++next[a];
       switch (s) {
-      case 0: EXPECT_TRUE(node.set_group(a, sched::group::drr)); break;
-      case 1: EXPECT_TRUE(node.set_group(a, sched::group::fcfs)); break;
+      case 0:
+        EXPECT_TRUE(node.set_group(a, sched::group::drr));
+        break;
+      case 1:
+        EXPECT_TRUE(node.set_group(a, sched::group::fcfs));
+        break;
       case 2:
       case 3:
         node.request_migration(a);

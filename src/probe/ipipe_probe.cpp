@@ -7,14 +7,13 @@
 #include <ipipe/nic/options.hpp>
 #include <ipipe/nic/wire.hpp>
 
-#include <CLI/CLI.hpp>
-#include <fmt/core.h>
-
 #include <arpa/inet.h>
+#include <fmt/core.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <CLI/CLI.hpp>
 #include <array>
 #include <chrono>
 #include <cstring>
@@ -72,8 +71,8 @@ int main(int argc, char** argv) {
   app.add_option("-a,--actor", actor, "actor id")->required()->check(CLI::Range(1u, 0xffffffffu));
   app.add_option("-n,--count", count, "requests to send")->capture_default_str();
   app.add_option("-k,--kind", kind, "echo: payload comes back; counter: 1, 2, 3...")
-    ->check(CLI::IsMember({"echo", "counter"}))
-    ->capture_default_str();
+      ->check(CLI::IsMember({"echo", "counter"}))
+      ->capture_default_str();
   app.add_option("-i,--interval-ms", interval_ms, "pause between requests")->capture_default_str();
   app.add_option("--timeout-ms", timeout_ms, "wait per request")->capture_default_str();
   app.add_option("--req-id", first_req, "first request id")->capture_default_str();

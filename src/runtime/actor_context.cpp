@@ -1,13 +1,17 @@
-#include "actor_entry.hpp"
-
 #include <ipipe/runtime/actor_context.hpp>
 #include <ipipe/runtime/runtime.hpp>
 
+#include "actor_entry.hpp"
+
 namespace ipipe::runtime {
 
-actor_id actor_context::self() const noexcept { return e_.id; }
+actor_id actor_context::self() const noexcept {
+  return e_.id;
+}
 
-bool actor_context::stop_requested() const noexcept { return e_.stop; }
+bool actor_context::stop_requested() const noexcept {
+  return e_.stop;
+}
 
 expected<void> actor_context::usable() const {
   if (e_.stop)
@@ -57,7 +61,7 @@ expected<void> actor_context::dmo_read(object_id id, std::uint64_t off, std::spa
 }
 
 expected<void> actor_context::dmo_write(object_id id, std::uint64_t off,
-                                       std::span<const std::byte> in) {
+                                        std::span<const std::byte> in) {
   if (auto u = usable(); !u)
     return u;
   return e_.store->write(id, off, in);
@@ -100,7 +104,9 @@ expected<void> actor_context::send_remote(std::uint32_t endpoint, actor_id dst,
   return {};
 }
 
-ipipe_location actor_context::side() const noexcept { return rt_.side(); }
+ipipe_location actor_context::side() const noexcept {
+  return rt_.side();
+}
 
 expected<void> actor_context::answerable() const {
   if (e_.stop)

@@ -7,8 +7,9 @@
 #include <ipipe/runtime/message.hpp>
 #include <ipipe/runtime/migration.hpp>
 
-#include "charged_time.hpp"
+#include <sys/types.h>
 
+#include "charged_time.hpp"
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -17,7 +18,6 @@
 #include <mutex>
 #include <optional>
 #include <span>
-#include <sys/types.h>
 #include <string>
 #include <vector>
 
@@ -77,7 +77,7 @@ struct actor_entry {
   bool destroyed = false; // out of the table; a running handler frees the store
   actor_stats stats;
   std::optional<incoming_state> incoming;
-  std::uint64_t next_tick_ns = 0; // 0: not yet scheduled on this side
+  std::uint64_t next_tick_ns = 0;       // 0: not yet scheduled on this side
   std::unique_ptr<recovery_record> rec; // NIC: pushed and recoverable
   // Host: a recoverable actor (mig_f_recoverable). Its inputs all come from
   // the peer, ticks included, and so do its outputs go; the counts place
@@ -93,9 +93,9 @@ struct actor_entry {
   std::uint64_t mark_since = 0;
   std::uint64_t mark_ns = 0;
   std::optional<thread_sample> mark_sample;
-  std::atomic<bool> stop{false};               // set once quarantined
-  std::atomic<std::uint64_t> outputs_sent{0};  // host: see peer_driven
-  std::atomic<std::uint64_t> suppress{0};      // NIC: replayed outputs to drop
+  std::atomic<bool> stop{false};              // set once quarantined
+  std::atomic<std::uint64_t> outputs_sent{0}; // host: see peer_driven
+  std::atomic<std::uint64_t> suppress{0};     // NIC: replayed outputs to drop
 };
 
 /// A checkpoint being sent by the host (pump thread).
@@ -117,7 +117,7 @@ struct outgoing_migration {
   std::uint64_t chunk_off = 0;
   bool fence_seen = false;
   std::vector<message> streamed; // held requests already sent in the stream
-  std::uint64_t t_mark = 0; // start of the current phase
+  std::uint64_t t_mark = 0;      // start of the current phase
   migration_record rec;
 };
 

@@ -8,11 +8,16 @@ namespace ipipe::runtime {
 
 std::string_view to_string(actor_state s) noexcept {
   switch (s) {
-  case actor_state::local: return "local";
-  case actor_state::remote: return "remote";
-  case actor_state::migrating_out: return "migrating_out";
-  case actor_state::incoming: return "incoming";
-  case actor_state::quarantined: return "quarantined";
+  case actor_state::local:
+    return "local";
+  case actor_state::remote:
+    return "remote";
+  case actor_state::migrating_out:
+    return "migrating_out";
+  case actor_state::incoming:
+    return "incoming";
+  case actor_state::quarantined:
+    return "quarantined";
   }
   return "unknown";
 }

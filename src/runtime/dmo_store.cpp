@@ -8,16 +8,19 @@ namespace ipipe::runtime {
 
 namespace {
 
-constexpr std::uint64_t page_round(std::uint64_t v) noexcept { return (v + 4095) & ~4095ULL; }
-constexpr std::uint64_t pad8(std::uint64_t v) noexcept { return (v + 7) & ~7ULL; }
+constexpr std::uint64_t page_round(std::uint64_t v) noexcept {
+  return (v + 4095) & ~4095ULL;
+}
+constexpr std::uint64_t pad8(std::uint64_t v) noexcept {
+  return (v + 7) & ~7ULL;
+}
 
 } // namespace
 
 dmo_store::dmo_store(actor_id owner, mmap_region mem, std::uint64_t quota)
-  : owner_(owner), mem_(std::move(mem)), arena_(quota) {}
+    : owner_(owner), mem_(std::move(mem)), arena_(quota) {}
 
-expected<dmo_store> dmo_store::create(actor_id owner, std::uint64_t quota,
-                                      mmap_region recycled) {
+expected<dmo_store> dmo_store::create(actor_id owner, std::uint64_t quota, mmap_region recycled) {
   if (owner == 0)
     return error{errc::invalid_argument, "actor id 0 owns no objects"};
   // Quotas are rounded down to the arena alignment; the mapping to pages.

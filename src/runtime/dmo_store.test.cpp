@@ -53,7 +53,7 @@ TEST(dmo, a_new_object_reads_as_zeroes_even_when_its_memory_is_reused) {
 TEST(dmo, empty_reads_and_writes_succeed_and_touch_nothing) {
   auto s = make(1, 4096);
   auto a = *s.malloc(8);
-  EXPECT_TRUE(s.read(a, 8, std::span<std::byte>{}));   // at the end: still inside
+  EXPECT_TRUE(s.read(a, 8, std::span<std::byte>{})); // at the end: still inside
   EXPECT_TRUE(s.write(a, 0, std::span<const std::byte>{}));
   EXPECT_FALSE(s.read(a, 9, std::span<std::byte>{})) << "past the end is still an error";
 }

@@ -47,7 +47,7 @@ std::uint64_t exec_histogram::percentile(unsigned permille) const noexcept {
     return 0;
   // The sample of rank ceil(total * permille / 1000), counting from 1.
   const std::uint64_t rank =
-    std::max<std::uint64_t>(1, (std::uint64_t{total_} * permille + 999) / 1000);
+      std::max<std::uint64_t>(1, (std::uint64_t{total_} * permille + 999) / 1000);
   std::uint64_t seen = 0;
   for (unsigned b = 0; b < buckets; ++b) {
     seen += n_[b];

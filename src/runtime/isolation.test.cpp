@@ -1,5 +1,3 @@
-#include "test_actors.hpp"
-
 #include <ipipe/common/clock.hpp>
 #include <ipipe/runtime/dmo_format.hpp>
 #include <ipipe/runtime/runtime.hpp>
@@ -14,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test_actors.hpp"
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -137,7 +136,7 @@ TEST(isolation, an_over_budget_handler_is_quarantined_and_an_event_raised) {
   EXPECT_EQ(stopped, 1u);
   EXPECT_EQ(rt.info(bad)->state, actor_state::quarantined);
   EXPECT_EQ(stall_write_errc, static_cast<int>(errc::budget_exceeded))
-    << "a stopped handler could still write its objects";
+      << "a stopped handler could still write its objects";
   auto ev = events.events();
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0].type, IPIPE_EV_ACTOR_KILLED);

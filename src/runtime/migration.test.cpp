@@ -1,11 +1,10 @@
-#include "test_actors.hpp"
-
-#include <ipipe/runtime/dmo_format.hpp>
 #include <ipipe/common/ring.hpp>
+#include <ipipe/runtime/dmo_format.hpp>
 #include <ipipe/runtime/runtime.hpp>
 
 #include <gtest/gtest.h>
 
+#include "test_actors.hpp"
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -30,15 +29,15 @@ unsigned seeds(unsigned dflt) {
 struct pair_fixture {
   explicit pair_fixture(std::uint32_t msg_entries = 8, std::uint32_t mig_entries = 8,
                         std::uint32_t nic_mailbox_limit = 0)
-    : rings(peer_rings::create(*msg_ring_geometry::make(msg_entries, 8224),
-                               *msg_ring_geometry::make(mig_entries, 16384))
-              .value()),
-      // Budgets far beyond any handler, even on a loaded machine: isolation
-      // has its own tests.
-      nic({.side = IPIPE_LOC_NIC,
-           .default_budget_ns = 60'000'000'000,
-           .mailbox_limit = nic_mailbox_limit}),
-      host({.side = IPIPE_LOC_HOST, .default_budget_ns = 60'000'000'000}) {
+      : rings(peer_rings::create(*msg_ring_geometry::make(msg_entries, 8224),
+                                 *msg_ring_geometry::make(mig_entries, 16384))
+                  .value()),
+        // Budgets far beyond any handler, even on a loaded machine: isolation
+        // has its own tests.
+        nic({.side = IPIPE_LOC_NIC,
+             .default_budget_ns = 60'000'000'000,
+             .mailbox_limit = nic_mailbox_limit}),
+        host({.side = IPIPE_LOC_HOST, .default_budget_ns = 60'000'000'000}) {
     register_test_types();
     EXPECT_TRUE(nic.attach_peer(rings.nic_end()));
     EXPECT_TRUE(host.attach_peer(rings.host_end()));
@@ -118,7 +117,7 @@ void check_replies(const std::vector<message>& got, const std::map<std::uint64_t
     EXPECT_EQ(r.blob_ok, 1u) << "object data corrupted";
     EXPECT_EQ(r.violations, 0u) << "the actor saw its requests out of order";
     EXPECT_TRUE(by_actor[it->second.actor].emplace(r.exec_index, r).second)
-      << "two requests ran at the same state (state lost or duplicated)";
+        << "two requests ran at the same state (state lost or duplicated)";
   }
   for (const auto& [req, s] : sent)
     EXPECT_EQ(answered[req], 1) << "request " << req << " answered " << answered[req] << " times";
@@ -286,11 +285,11 @@ TEST(migration, a_receiver_without_memory_refuses_and_the_sender_resumes_the_act
   pair_fixture f;
   // Budgets far beyond any handler on a loaded machine, as in pair_fixture.
   runtime small_host{
-    {.side = IPIPE_LOC_HOST, .mem_limit = 64 << 10, .default_budget_ns = 60'000'000'000}};
+      {.side = IPIPE_LOC_HOST, .mem_limit = 64 << 10, .default_budget_ns = 60'000'000'000}};
   // Rewire: the fixture's host is replaced by one that cannot hold 1 MiB.
-  auto rings = peer_rings::create(*msg_ring_geometry::make(8, 8224),
-                                  *msg_ring_geometry::make(8, 16384))
-                 .value();
+  auto rings =
+      peer_rings::create(*msg_ring_geometry::make(8, 8224), *msg_ring_geometry::make(8, 16384))
+          .value();
   runtime nic{{.side = IPIPE_LOC_NIC, .default_budget_ns = 60'000'000'000}};
   ASSERT_TRUE(nic.attach_peer(rings.nic_end()));
   ASSERT_TRUE(small_host.attach_peer(rings.host_end()));
@@ -407,9 +406,9 @@ TEST(migration, hostile_descriptors_on_the_message_ring_are_counted_and_never_de
   auto mig_in = msg_ring_buffer::create(mig).value();
   auto mig_out = msg_ring_buffer::create(mig).value();
   runtime nic{{.side = IPIPE_LOC_NIC}};
-  ASSERT_TRUE(nic.attach_peer({msg_ring_producer{out.base(), msg}, msg_ring_consumer{in.base(), msg},
-                               msg_ring_producer{mig_out.base(), mig},
-                               msg_ring_consumer{mig_in.base(), mig}}));
+  ASSERT_TRUE(nic.attach_peer(
+      {msg_ring_producer{out.base(), msg}, msg_ring_consumer{in.base(), msg},
+       msg_ring_producer{mig_out.base(), mig}, msg_ring_consumer{mig_in.base(), mig}}));
   const actor_id a = *nic.create_actor({.type = "t_counter"});
 
   // The peer writes one good message into slot 0, then publishes
@@ -457,7 +456,9 @@ TEST(migration, random_interleavings_of_requests_and_migrations_lose_and_reorder
     constexpr std::uint64_t total = 400;
     while (req < total) {
       switch (rng() % 10) {
-      case 0: case 1: case 2: {
+      case 0:
+      case 1:
+      case 2: {
         const actor_id a = actors[rng() % actors.size()];
         const unsigned s = rng() % 2;
         const std::uint64_t q = ++seq[{a, s}];
@@ -465,10 +466,18 @@ TEST(migration, random_interleavings_of_requests_and_migrations_lose_and_reorder
         (void)f.side(s).submit(counter_request(a, s, q, req));
         break;
       }
-      case 3: f.nic.pump(); break;
-      case 4: f.host.pump(); break;
-      case 5: f.nic.run_until_idle(1 + rng() % 3); break;
-      case 6: f.host.run_until_idle(1 + rng() % 3); break;
+      case 3:
+        f.nic.pump();
+        break;
+      case 4:
+        f.host.pump();
+        break;
+      case 5:
+        f.nic.run_until_idle(1 + rng() % 3);
+        break;
+      case 6:
+        f.host.run_until_idle(1 + rng() % 3);
+        break;
       case 7: {
         const actor_id a = actors[rng() % actors.size()];
         // Exactly one side can start it, unless it is already moving.
@@ -476,7 +485,10 @@ TEST(migration, random_interleavings_of_requests_and_migrations_lose_and_reorder
           (void)f.host.migrate(a);
         break;
       }
-      default: f.nic.pump(); f.host.pump(); break;
+      default:
+        f.nic.pump();
+        f.host.pump();
+        break;
       }
     }
     f.settle();

@@ -23,24 +23,23 @@ expected<msg_ring_buffer> msg_ring_buffer::create(msg_ring_geometry g) {
 }
 
 msg_ring_producer::msg_ring_producer(void* base, msg_ring_geometry g) noexcept
-  : ring_(ring_view<ipipe_ring_desc>{base, g.entries}),
-    data_(static_cast<std::byte*>(base) + g.data_off()), g_(g) {}
+    : ring_(ring_view<ipipe_ring_desc>{base, g.entries}),
+      data_(static_cast<std::byte*>(base) + g.data_off()), g_(g) {}
 
 expected<void> msg_ring_producer::post(const ipipe_msg_hdr& hdr,
                                        std::span<const std::byte> payload) {
   if (payload.size() > g_.max_payload())
     return error{errc::bad_length, "message larger than a ring slot"};
-  return post_with(hdr, static_cast<std::uint32_t>(payload.size()),
-                   [&](std::span<std::byte> dst) {
-                     if (!payload.empty())
-                       std::memcpy(dst.data(), payload.data(), payload.size());
-                   });
+  return post_with(hdr, static_cast<std::uint32_t>(payload.size()), [&](std::span<std::byte> dst) {
+    if (!payload.empty())
+      std::memcpy(dst.data(), payload.data(), payload.size());
+  });
 }
 
 msg_ring_consumer::msg_ring_consumer(void* base, msg_ring_geometry g) noexcept
-  : ring_(ring_view<ipipe_ring_desc>{base, g.entries}),
-    data_(static_cast<const std::byte*>(base) + g.data_off()), g_(g),
-    slot_mask_((g.slot_size & (g.slot_size - 1)) == 0 ? g.slot_size - 1 : 0) {}
+    : ring_(ring_view<ipipe_ring_desc>{base, g.entries}),
+      data_(static_cast<const std::byte*>(base) + g.data_off()), g_(g),
+      slot_mask_((g.slot_size & (g.slot_size - 1)) == 0 ? g.slot_size - 1 : 0) {}
 
 bool msg_ring_consumer::next(ipipe_msg_hdr& hdr, std::span<const std::byte>& payload) {
   ipipe_ring_desc d{};

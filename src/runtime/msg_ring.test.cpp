@@ -100,18 +100,18 @@ TEST(msg_ring, hostile_descriptors_are_counted_and_skipped_never_delivered) {
   ipipe_msg_hdr good = hdr(77);
   std::memcpy(data, &good, sizeof(good));
 
-  push_raw(b, area, 32);                   // starts past the area
-  push_raw(b, area - 16, 32);              // ends past the area
-  push_raw(b, ~0ULL - 8, 64);              // off + len wraps around
-  push_raw(b, 64, 128);                    // straddles two slots
-  push_raw(b, 0, 16);                      // shorter than a header
-  push_raw(b, 0, 32, IPIPE_DESC_F_MORE);   // multi-descriptor: unsupported
-  push_raw(b, 0, 40);                      // header says len 0, desc says 8
+  push_raw(b, area, 32);                 // starts past the area
+  push_raw(b, area - 16, 32);            // ends past the area
+  push_raw(b, ~0ULL - 8, 64);            // off + len wraps around
+  push_raw(b, 64, 128);                  // straddles two slots
+  push_raw(b, 0, 16);                    // shorter than a header
+  push_raw(b, 0, 32, IPIPE_DESC_F_MORE); // multi-descriptor: unsupported
+  push_raw(b, 0, 40);                    // header says len 0, desc says 8
   ipipe_msg_hdr bad_type = hdr(1);
   bad_type.type = IPIPE_MSG_TYPE_LAST;
   std::memcpy(data + 128, &bad_type, sizeof(bad_type));
-  push_raw(b, 128, 32);                    // unknown message type
-  push_raw(b, 0, 32);                      // the good one
+  push_raw(b, 128, 32); // unknown message type
+  push_raw(b, 0, 32);   // the good one
 
   msg_ring_consumer c{b.base(), g};
   message m;

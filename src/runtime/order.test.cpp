@@ -2,12 +2,11 @@
 // whichever side each was sent from: a migration must not let what the
 // sender sends from its new side overtake what it sent from the old one
 // and is still on its way (the actor model's per-pair FIFO).
-#include "test_actors.hpp"
-
 #include <ipipe/runtime/peer_channel.hpp>
 
 #include <gtest/gtest.h>
 
+#include "test_actors.hpp"
 #include <cstring>
 
 namespace ipipe::runtime {
@@ -61,11 +60,11 @@ void register_order_types() {
 // of output waits for ring room while the migration streams beside it.
 struct order_fixture {
   order_fixture()
-    : rings(peer_rings::create(*msg_ring_geometry::make(8, 8224),
-                               *msg_ring_geometry::make(8, 16384))
-              .value()),
-      nic({.side = IPIPE_LOC_NIC, .default_budget_ns = 60'000'000'000}),
-      host({.side = IPIPE_LOC_HOST, .default_budget_ns = 60'000'000'000}) {
+      : rings(peer_rings::create(*msg_ring_geometry::make(8, 8224),
+                                 *msg_ring_geometry::make(8, 16384))
+                  .value()),
+        nic({.side = IPIPE_LOC_NIC, .default_budget_ns = 60'000'000'000}),
+        host({.side = IPIPE_LOC_HOST, .default_budget_ns = 60'000'000'000}) {
     register_test_types();
     register_order_types();
     EXPECT_TRUE(nic.attach_peer(rings.nic_end()));

@@ -1,11 +1,11 @@
 // Messages that leave the node: send_remote(), replies to other nodes, and
 // the host runtime reaching the network through its NIC.
-#include "test_actors.hpp"
-
 #include <ipipe/runtime/actor_registry.hpp>
 #include <ipipe/runtime/peer_channel.hpp>
 
 #include <gtest/gtest.h>
+
+#include "test_actors.hpp"
 
 namespace ipipe::runtime {
 namespace {
@@ -104,8 +104,8 @@ TEST(remote, a_message_from_another_nodes_actor_is_answered_on_the_wire) {
 
 TEST(remote, the_host_runtime_reaches_the_network_through_its_nic) {
   register_gossip();
-  auto rings = peer_rings::create(*msg_ring_geometry::make(8, 8224),
-                                  *msg_ring_geometry::make(8, 16384));
+  auto rings =
+      peer_rings::create(*msg_ring_geometry::make(8, 8224), *msg_ring_geometry::make(8, 16384));
   ASSERT_TRUE(rings);
   runtime nic({.side = IPIPE_LOC_NIC});
   runtime host({.side = IPIPE_LOC_HOST, .outbound_via_peer = true});

@@ -19,7 +19,7 @@ namespace rt = ipipe::runtime;
 
 namespace {
 
-constexpr std::uint32_t msg_bytes = 64;   // payload bytes per message
+constexpr std::uint32_t msg_bytes = 64;     // payload bytes per message
 constexpr std::uint64_t per_iter = 1 << 20; // messages per benchmark iteration
 
 // Spins while the other side is merely slower; yields after a while, in
@@ -174,10 +174,10 @@ void register_types() {
 
 struct migration_pair {
   explicit migration_pair(std::uint32_t mig_entries)
-    : rings(rt::peer_rings::create(*rt::msg_ring_geometry::make(256, 8224),
-                                   *rt::msg_ring_geometry::make(mig_entries, 65536))
-              .value()),
-      nic({.side = IPIPE_LOC_NIC}), host({.side = IPIPE_LOC_HOST}) {
+      : rings(rt::peer_rings::create(*rt::msg_ring_geometry::make(256, 8224),
+                                     *rt::msg_ring_geometry::make(mig_entries, 65536))
+                  .value()),
+        nic({.side = IPIPE_LOC_NIC}), host({.side = IPIPE_LOC_HOST}) {
     register_types();
     (void)nic.attach_peer(rings.nic_end());
     (void)host.attach_peer(rings.host_end());
@@ -243,12 +243,12 @@ void migrate_32MiB(benchmark::State& state) {
 }
 // Args: pumping threads (1 or 2), migration ring entries of 64 KiB.
 BENCHMARK(migrate_32MiB)
-  ->ArgNames({"threads", "entries"})
-  ->Args({1, 16})
-  ->Args({1, 256})
-  ->Args({2, 256})
-  ->UseRealTime()
-  ->Unit(benchmark::kMillisecond);
+    ->ArgNames({"threads", "entries"})
+    ->Args({1, 16})
+    ->Args({1, 256})
+    ->Args({2, 256})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 // Baseline: memcpy of 32 MiB between two buffers already faulted in.
 void baseline_memcpy_32MiB(benchmark::State& state) {

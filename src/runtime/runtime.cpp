@@ -1,10 +1,9 @@
-#include "actor_entry.hpp"
-
 #include <ipipe/common/clock.hpp>
 #include <ipipe/runtime/actor_context.hpp>
 #include <ipipe/runtime/actor_registry.hpp>
 #include <ipipe/runtime/runtime.hpp>
 
+#include "actor_entry.hpp"
 #include <cstring>
 #include <limits>
 
@@ -19,8 +18,9 @@ ipipe_location other(ipipe_location l) noexcept {
 }
 
 std::uint64_t sat_add(std::uint64_t a, std::uint64_t b) noexcept {
-  return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max()
-                                                           : a + b;
+  return a > std::numeric_limits<std::uint64_t>::max() - b
+             ? std::numeric_limits<std::uint64_t>::max()
+             : a + b;
 }
 
 std::uint64_t sat_sq(std::uint64_t v) noexcept {
@@ -35,13 +35,17 @@ runtime::runtime(runtime_config cfg) : cfg_(cfg), copier_(&default_copier_) {}
 
 runtime::~runtime() = default;
 
-void runtime::set_client_sink(client_sink sink) { client_ = std::move(sink); }
+void runtime::set_client_sink(client_sink sink) {
+  client_ = std::move(sink);
+}
 
 void runtime::set_bulk_copier(bulk_copier* copier) noexcept {
   copier_ = copier != nullptr ? copier : &default_copier_;
 }
 
-void runtime::set_ready_hook(ready_hook hook) { ready_ = std::move(hook); }
+void runtime::set_ready_hook(ready_hook hook) {
+  ready_ = std::move(hook);
+}
 
 expected<void> runtime::attach_peer(peer_channel ch) {
   if (!ch.msg_out || !ch.msg_in || !ch.mig_out || !ch.mig_in)
@@ -304,7 +308,9 @@ bool runtime::from_client(const message& m) {
   return m.hdr.type == IPIPE_MSG_REQUEST && m.hdr.src_actor == 0;
 }
 
-bool runtime::sheddable(const message& m) const { return cfg_.mailbox_limit != 0 && from_client(m); }
+bool runtime::sheddable(const message& m) const {
+  return cfg_.mailbox_limit != 0 && from_client(m);
+}
 
 std::size_t runtime::peer_backlog() const {
   std::lock_guard l(peer_mtx_);
@@ -384,8 +390,8 @@ void runtime::log_input(actor_entry& e, const message& m) {
   auto& r = *e.rec;
   r.log.push_back(m);
   r.log_bytes += sizeof(m.hdr) + m.payload.size();
-  if (!r.ckpt_asked && (2 * r.log.size() >= cfg_.recovery_log ||
-                        2 * r.log_bytes >= cfg_.recovery_log_bytes)) {
+  if (!r.ckpt_asked &&
+      (2 * r.log.size() >= cfg_.recovery_log || 2 * r.log_bytes >= cfg_.recovery_log_bytes)) {
     r.ckpt_asked = true;
     std::lock_guard l(peer_mtx_);
     mig_ctrl_.push_back(message::make(IPIPE_MSG_MIG_CKPT, e.id, 0,
@@ -396,8 +402,7 @@ void runtime::log_input(actor_entry& e, const message& m) {
 // Decides where `m` goes while holding e.m; work that may re-enter the
 // runtime (replies, ready hooks) is left to the caller via `ready` and the
 // returned route.
-route runtime::route_locked(actor_entry& e, message& m, std::vector<actor_id>& ready,
-                            bool* full) {
+route runtime::route_locked(actor_entry& e, message& m, std::vector<actor_id>& ready, bool* full) {
   switch (e.state) {
   case actor_state::local:
     if (sheddable(m) && !e.peer_driven && e.mailbox.size() >= cfg_.mailbox_limit) {
@@ -475,8 +480,8 @@ route runtime::dispatch(message m, bool from_peer) {
   // may have no record yet (the record starts with the takeover ack, on
   // the other ring), so any actor's message qualifies; the host never
   // returns one, so nothing loops.
-  const bool relayed = from_peer && cfg_.side == IPIPE_LOC_NIC && cfg_.recovery_log != 0 &&
-                       m.hdr.src_actor != 0;
+  const bool relayed =
+      from_peer && cfg_.side == IPIPE_LOC_NIC && cfg_.recovery_log != 0 && m.hdr.src_actor != 0;
   std::vector<actor_id> ready;
   std::unique_lock lk(e->m);
   if (from_peer && e->state == actor_state::remote && !e->rec && !relayed) {
@@ -509,7 +514,9 @@ route runtime::dispatch(message m, bool from_peer) {
   return r;
 }
 
-route runtime::submit(message m) { return dispatch(std::move(m), false); }
+route runtime::submit(message m) {
+  return dispatch(std::move(m), false);
+}
 
 void runtime::raise(std::uint16_t type, actor_id id, std::uint64_t a0, std::uint64_t a1) {
   if (events_ == nullptr)
@@ -538,8 +545,7 @@ void runtime::quarantine_locked(actor_entry& e, std::uint64_t overrun_ns,
   raise(IPIPE_EV_ACTOR_KILLED, e.id, overrun_ns, 0);
 }
 
-exec_result runtime::run_handler(const entry_ptr& e, std::unique_lock<std::mutex>& lk,
-                                 message m) {
+exec_result runtime::run_handler(const entry_ptr& e, std::unique_lock<std::mutex>& lk, message m) {
   const std::uint64_t start = monotonic_ns();
   e->running = true;
   e->running_tid.store(internal::this_tid(), std::memory_order_relaxed);
@@ -570,8 +576,8 @@ exec_result runtime::run_handler(const entry_ptr& e, std::unique_lock<std::mutex
   e->stats.exec_hist.add(ns);
   // An overrun the watchdog began to measure but did not see to its end
   // quarantines the actor just the same.
-  if (e->mark_since == start && (e->state == actor_state::local ||
-                                 e->state == actor_state::migrating_out)) {
+  if (e->mark_since == start &&
+      (e->state == actor_state::local || e->state == actor_state::migrating_out)) {
     const std::uint64_t charged = charged_since_mark(*e, start + ns, internal::this_tid(), true);
     if (charged > e->budget_ns)
       quarantine_locked(*e, charged - e->budget_ns, flushed);
@@ -695,8 +701,8 @@ std::size_t runtime::tick(std::uint64_t now_ns) {
 
 // Charged time since the watchdog's mark (internal::charged_ns); without
 // the kernel's scheduler statistics, wall time.
-std::uint64_t runtime::charged_since_mark(const actor_entry& e, std::uint64_t now_ns,
-                                          pid_t tid, bool running_now) {
+std::uint64_t runtime::charged_since_mark(const actor_entry& e, std::uint64_t now_ns, pid_t tid,
+                                          bool running_now) {
   const std::uint64_t wall = now_ns > e.mark_ns ? now_ns - e.mark_ns : 0;
   const auto now = internal::sample_thread(tid);
   if (!e.mark_sample || !now)
@@ -738,7 +744,8 @@ std::size_t runtime::watchdog_tick(std::uint64_t now_ns) {
         continue;
       }
       // A watchdog called from the handler's own thread knows it runs.
-      const std::uint64_t charged = charged_since_mark(*e, now_ns, tid, tid == internal::this_tid());
+      const std::uint64_t charged =
+          charged_since_mark(*e, now_ns, tid, tid == internal::this_tid());
       if (charged <= budget)
         continue;
       quarantine_locked(*e, charged - budget, flushed);

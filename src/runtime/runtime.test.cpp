@@ -1,10 +1,9 @@
-#include "test_actors.hpp"
-
 #include <ipipe/runtime/dmo_format.hpp>
 #include <ipipe/runtime/runtime.hpp>
 
 #include <gtest/gtest.h>
 
+#include "test_actors.hpp"
 #include <atomic>
 #include <cstring>
 #include <thread>
@@ -38,10 +37,17 @@ public:
       (void)ctx.reply(as_bytes_of(code));
       break;
     }
-    case IPIPE_MSG_ACTOR: (void)ctx.reply(m.payload); break;
-    case IPIPE_MSG_REPLY: ++counts[0]; break;
-    case IPIPE_MSG_ERROR: ++counts[1]; break;
-    default: break;
+    case IPIPE_MSG_ACTOR:
+      (void)ctx.reply(m.payload);
+      break;
+    case IPIPE_MSG_REPLY:
+      ++counts[0];
+      break;
+    case IPIPE_MSG_ERROR:
+      ++counts[1];
+      break;
+    default:
+      break;
     }
     (void)ctx.store(st, 0, counts);
   }
@@ -89,12 +95,13 @@ TEST(actor_registry, types_are_created_by_name_and_names_are_unique) {
   EXPECT_TRUE(actor_registry::make("t_counter"));
   EXPECT_EQ(actor_registry::make("no_such_type").err().code(), errc::not_found);
   EXPECT_EQ(actor_registry::add("t_counter", [] { return std::make_unique<counter_actor>(); })
-              .err()
-              .code(),
+                .err()
+                .code(),
             errc::exists);
-  EXPECT_EQ(actor_registry::add(std::string(IPIPE_ACTOR_NAME_LEN, 'x'), [] {
-              return std::make_unique<counter_actor>();
-            }).err().code(),
+  EXPECT_EQ(actor_registry::add(std::string(IPIPE_ACTOR_NAME_LEN, 'x'),
+                                [] { return std::make_unique<counter_actor>(); })
+                .err()
+                .code(),
             errc::invalid_argument);
 }
 
@@ -164,7 +171,7 @@ TEST(runtime, the_uapi_actor_list_entry_carries_state_and_statistics) {
   i.location = IPIPE_LOC_HOST;
   i.group = IPIPE_GROUP_DRR;
   i.stats.requests = 4;
-  i.stats.exec_ns_sum = 400;        // mean 100
+  i.stats.exec_ns_sum = 400;         // mean 100
   i.stats.exec_ns_sumsq = 4 * 10400; // variance 400, sigma 20
   i.mailbox_len = 7;
   EXPECT_EQ(to_uapi(i).p50_ns, 0u) << "no execution times: not measured";
@@ -290,7 +297,7 @@ TEST(runtime, an_actor_destroyed_while_its_handler_runs_goes_when_the_handler_re
   register_types();
   static const bool added = [] {
     return actor_registry::add("t_gated", [] { return std::make_unique<gated_actor>(); })
-      .has_value();
+        .has_value();
   }();
   (void)added;
   runtime rt{{.mem_limit = 1 << 20}};
@@ -311,7 +318,7 @@ TEST(runtime, an_actor_destroyed_while_its_handler_runs_goes_when_the_handler_re
   EXPECT_EQ(got[0].hdr.type, IPIPE_MSG_ERROR) << "request 2, refused";
   EXPECT_EQ(got[1].hdr.type, IPIPE_MSG_REPLY) << "request 1 finished and answered";
   EXPECT_TRUE(rt.create_actor({.type = "t_counter", .mem_quota = 1 << 20}))
-    << "its memory went back";
+      << "its memory went back";
 }
 
 TEST(runtime, a_full_mailbox_sheds_with_busy_and_counts_it) {
@@ -322,8 +329,7 @@ TEST(runtime, a_full_mailbox_sheds_with_busy_and_counts_it) {
   auto id = *rt.create_actor({.type = "t_counter"});
   for (std::uint64_t i = 1; i <= 5; ++i) {
     counter_req rq{0, 0, i};
-    EXPECT_EQ(rt.submit(request(id, i, as_bytes_of(rq))),
-              i <= 3 ? route::queued : route::rejected);
+    EXPECT_EQ(rt.submit(request(id, i, as_bytes_of(rq))), i <= 3 ? route::queued : route::rejected);
   }
   // Another actor's message carries work already acknowledged: never shed.
   EXPECT_EQ(rt.submit(message::make(IPIPE_MSG_ACTOR, id, id, 7, {}, IPIPE_MSG_F_NO_REPLY)),

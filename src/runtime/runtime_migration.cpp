@@ -1,13 +1,12 @@
 // The migration engine and the peer pump of ipipe::runtime::runtime. The
 // protocol and why it keeps per-actor order is in
 // Documentation/design/runtime.rst, "Migration".
-#include "actor_entry.hpp"
-
 #include <ipipe/common/clock.hpp>
 #include <ipipe/runtime/actor_context.hpp>
 #include <ipipe/runtime/actor_registry.hpp>
 #include <ipipe/runtime/runtime.hpp>
 
+#include "actor_entry.hpp"
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -43,11 +42,15 @@ expected<void> runtime::migrate(actor_id id) {
     return error{errc::not_found, "no such actor"};
   std::lock_guard lk(e->m);
   switch (e->state) {
-  case actor_state::local: break;
-  case actor_state::remote: return error{errc::invalid_argument, "actor runs at the peer"};
+  case actor_state::local:
+    break;
+  case actor_state::remote:
+    return error{errc::invalid_argument, "actor runs at the peer"};
   case actor_state::migrating_out:
-  case actor_state::incoming: return error{errc::busy, "actor is migrating"};
-  case actor_state::quarantined: return error{errc::permission_denied, "actor is quarantined"};
+  case actor_state::incoming:
+    return error{errc::busy, "actor is migrating"};
+  case actor_state::quarantined:
+    return error{errc::permission_denied, "actor is quarantined"};
   }
   // Phase 1 starts now: from here on every new request is buffered. Queued
   // ones have not run either, so they go first, in order.
@@ -379,11 +382,11 @@ std::size_t runtime::pump_outgoing() {
         const auto len = static_cast<std::uint32_t>(std::min<std::uint64_t>(left, room));
         const wire::mig_object mo{obj.id, obj.size, o.chunk_off, len, 0};
         auto r = chan_.mig_out.post_with(
-          mig_hdr(IPIPE_MSG_MIG_OBJECT, e.id), static_cast<std::uint32_t>(sizeof(mo)) + len,
-          [&](std::span<std::byte> dst) {
-            std::memcpy(dst.data(), &mo, sizeof(mo));
-            copier_->copy(dst.subspan(sizeof(mo)), src->subspan(o.chunk_off, len));
-          });
+            mig_hdr(IPIPE_MSG_MIG_OBJECT, e.id), static_cast<std::uint32_t>(sizeof(mo)) + len,
+            [&](std::span<std::byte> dst) {
+              std::memcpy(dst.data(), &mo, sizeof(mo));
+              copier_->copy(dst.subspan(sizeof(mo)), src->subspan(o.chunk_off, len));
+            });
         if (!r)
           return n; // ring full; resume at this chunk
         chan_.mig_out.publish();
@@ -416,13 +419,12 @@ std::size_t runtime::pump_outgoing() {
       while (!e.held.empty()) {
         const message& m = e.held.front();
         const auto len = static_cast<std::uint32_t>(sizeof(ipipe_msg_hdr) + m.payload.size());
-        auto r = chan_.mig_out.post_with(mig_hdr(IPIPE_MSG_MIG_REQUEST, e.id, m.hdr.req_id), len,
-                                         [&](std::span<std::byte> dst) {
-                                           std::memcpy(dst.data(), &m.hdr, sizeof(m.hdr));
-                                           if (!m.payload.empty())
-                                             std::memcpy(dst.data() + sizeof(m.hdr),
-                                                         m.payload.data(), m.payload.size());
-                                         });
+        auto r = chan_.mig_out.post_with(
+            mig_hdr(IPIPE_MSG_MIG_REQUEST, e.id, m.hdr.req_id), len, [&](std::span<std::byte> dst) {
+              std::memcpy(dst.data(), &m.hdr, sizeof(m.hdr));
+              if (!m.payload.empty())
+                std::memcpy(dst.data() + sizeof(m.hdr), m.payload.data(), m.payload.size());
+            });
         if (!r) {
           // attach_peer() made every slot hold the largest message, so the
           // only failure left is a full ring.
@@ -557,7 +559,8 @@ std::size_t runtime::pump_in_msgs() {
   while (chan_.msg_in.next(h, p)) {
     ++n;
     ++peer_in_good_;
-    if (h.type == IPIPE_MSG_MIG_ACK && h.req_id == static_cast<std::uint64_t>(wire::ack_stage::fence)) {
+    if (h.type == IPIPE_MSG_MIG_ACK &&
+        h.req_id == static_cast<std::uint64_t>(wire::ack_stage::fence)) {
       mig_ack(h, true);
     } else if ((h.type >= IPIPE_MSG_MIG_BEGIN && h.type <= IPIPE_MSG_MIG_ACK) ||
                h.type == IPIPE_MSG_MIG_PULL || h.type == IPIPE_MSG_MIG_CKPT) {
@@ -582,10 +585,18 @@ std::size_t runtime::pump_in_mig() {
   while (chan_.mig_in.next(h, p)) {
     ++n;
     switch (h.type) {
-    case IPIPE_MSG_MIG_BEGIN: mig_begin(h, p); break;
-    case IPIPE_MSG_MIG_OBJECT: mig_object(h, p); break;
-    case IPIPE_MSG_MIG_REQUEST: mig_request(h, p); break;
-    case IPIPE_MSG_MIG_END: mig_end(h, p); break;
+    case IPIPE_MSG_MIG_BEGIN:
+      mig_begin(h, p);
+      break;
+    case IPIPE_MSG_MIG_OBJECT:
+      mig_object(h, p);
+      break;
+    case IPIPE_MSG_MIG_REQUEST:
+      mig_request(h, p);
+      break;
+    case IPIPE_MSG_MIG_END:
+      mig_end(h, p);
+      break;
     case IPIPE_MSG_MIG_PULL:
       // The peer wants its actor back: push it, unless it cannot move now.
       if (!migrate(h.dst_actor))
@@ -608,7 +619,9 @@ std::size_t runtime::pump_in_mig() {
       else
         ++ctr_.peer_protocol;
       break;
-    default: ++ctr_.peer_protocol; break;
+    default:
+      ++ctr_.peer_protocol;
+      break;
     }
     if (n % release_every == 0)
       chan_.mig_in.release();
@@ -902,7 +915,8 @@ void runtime::ckpt_in(const ipipe_msg_hdr& h, std::span<const std::byte> p) {
     quota_total_ = quota_total_ - give + take;
     return;
   }
-  case wire::ckpt_stage::request: break;
+  case wire::ckpt_stage::request:
+    break;
   }
   bad();
 }
@@ -967,13 +981,12 @@ std::size_t runtime::pump_checkpoints() {
   const std::uint32_t room = chan_.mig_out.geometry().max_payload() - sizeof(std::uint64_t);
   while (c.off < c.image.size()) {
     const auto len =
-      static_cast<std::uint32_t>(std::min<std::uint64_t>(c.image.size() - c.off, room));
-    auto r = chan_.mig_out.post_with(hdr(wire::ckpt_stage::data), sizeof(std::uint64_t) + len,
-                                     [&](std::span<std::byte> dst) {
-                                       std::memcpy(dst.data(), &c.off, sizeof(c.off));
-                                       std::memcpy(dst.data() + sizeof(c.off),
-                                                   c.image.data() + c.off, len);
-                                     });
+        static_cast<std::uint32_t>(std::min<std::uint64_t>(c.image.size() - c.off, room));
+    auto r = chan_.mig_out.post_with(
+        hdr(wire::ckpt_stage::data), sizeof(std::uint64_t) + len, [&](std::span<std::byte> dst) {
+          std::memcpy(dst.data(), &c.off, sizeof(c.off));
+          std::memcpy(dst.data() + sizeof(c.off), c.image.data() + c.off, len);
+        });
     if (!r) {
       chan_.mig_out.publish();
       return n;

@@ -18,7 +18,7 @@ namespace ipipe::runtime::testing {
 struct counter_req {
   std::uint32_t side; ///< entry side (0 NIC, 1 host)
   std::uint32_t resv;
-  std::uint64_t seq;  ///< per (actor, side), from 1
+  std::uint64_t seq; ///< per (actor, side), from 1
 };
 
 /// Reply payload of the "t_counter" actor.
@@ -110,8 +110,8 @@ private:
 
 /// Request payload of the "t_fanout" actor.
 struct fanout_order {
-  actor_id to;          ///< where the messages go
-  std::uint32_t count;  ///< how many
+  actor_id to;         ///< where the messages go
+  std::uint32_t count; ///< how many
 };
 
 /// Sends `count` ACTOR messages to `to` for each request, numbered on from

@@ -5,7 +5,7 @@
 namespace ipipe::runtime {
 
 watchdog::watchdog(runtime& rt, std::chrono::nanoseconds period)
-  : rt_(rt), period_(period), thread_([this] { run(); }) {}
+    : rt_(rt), period_(period), thread_([this] { run(); }) {}
 
 watchdog::~watchdog() {
   {

@@ -13,7 +13,7 @@ std::string error_reply_reason(std::span<const std::byte> body) {
   if (body.size() < sizeof(st))
     return "IPIPE_MSG_ERROR without a status";
   std::memcpy(&st, body.data(), sizeof(st)); // little-endian on the wire and here
-  std::uint32_t code = 0; // the runtime's reason, when it gives one
+  std::uint32_t code = 0;                    // the runtime's reason, when it gives one
   if (body.size() < 2 * sizeof(code))
     return fmt::format("IPIPE_MSG_ERROR status {}", st);
   std::memcpy(&code, body.data() + sizeof(st), sizeof(code));

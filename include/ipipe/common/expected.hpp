@@ -16,7 +16,7 @@ class error {
 public:
   error() noexcept = default;
   error(errc code, std::string context = {}, int sys_errno = 0)
-    : code_(code), errno_(sys_errno), context_(std::move(context)) {}
+      : code_(code), errno_(sys_errno), context_(std::move(context)) {}
 
   /// Returns the error code.
   [[nodiscard]] errc code() const noexcept { return code_; }
@@ -49,16 +49,28 @@ public:
   [[nodiscard]] bool has_value() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
 
-  [[nodiscard]] T& value() & { assert(has_value()); return std::get<0>(v_); }
-  [[nodiscard]] const T& value() const& { assert(has_value()); return std::get<0>(v_); }
-  [[nodiscard]] T&& value() && { assert(has_value()); return std::get<0>(std::move(v_)); }
+  [[nodiscard]] T& value() & {
+    assert(has_value());
+    return std::get<0>(v_);
+  }
+  [[nodiscard]] const T& value() const& {
+    assert(has_value());
+    return std::get<0>(v_);
+  }
+  [[nodiscard]] T&& value() && {
+    assert(has_value());
+    return std::get<0>(std::move(v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
   /// Returns the error; only valid when has_value() is false.
-  [[nodiscard]] const error& err() const { assert(!has_value()); return std::get<1>(v_); }
+  [[nodiscard]] const error& err() const {
+    assert(!has_value());
+    return std::get<1>(v_);
+  }
 
 private:
   std::variant<T, error> v_;
@@ -74,7 +86,10 @@ public:
 
   [[nodiscard]] bool has_value() const noexcept { return ok_; }
   explicit operator bool() const noexcept { return ok_; }
-  [[nodiscard]] const error& err() const { assert(!ok_); return err_; }
+  [[nodiscard]] const error& err() const {
+    assert(!ok_);
+    return err_;
+  }
 
 private:
   error err_;

@@ -17,7 +17,7 @@ public:
   mmap_region(const mmap_region&) = delete;
   mmap_region& operator=(const mmap_region&) = delete;
   mmap_region(mmap_region&& o) noexcept
-    : addr_(std::exchange(o.addr_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+      : addr_(std::exchange(o.addr_, nullptr)), size_(std::exchange(o.size_, 0)) {}
   mmap_region& operator=(mmap_region&& o) noexcept;
   ~mmap_region() { reset(); }
 

@@ -56,9 +56,9 @@ class ring_view {
 public:
   ring_view() noexcept = default;
   ring_view(void* base, std::uint32_t entries) noexcept
-    : hdr_(static_cast<ipipe_ring_hdr*>(base)),
-      desc_(reinterpret_cast<Desc*>(static_cast<std::byte*>(base) + IPIPE_RING_DESC_OFF)),
-      mask_(entries - 1) {}
+      : hdr_(static_cast<ipipe_ring_hdr*>(base)),
+        desc_(reinterpret_cast<Desc*>(static_cast<std::byte*>(base) + IPIPE_RING_DESC_OFF)),
+        mask_(entries - 1) {}
 
   /// Writes a fresh header: zero indices, the geometry, no flags.
   void format() noexcept {
@@ -87,7 +87,7 @@ class ring_producer {
 public:
   ring_producer() noexcept = default;
   explicit ring_producer(ring_view<Desc> v) noexcept
-    : v_(v), prod_(internal::load_relaxed(v.header()->producer)), cached_cons_(prod_) {}
+      : v_(v), prod_(internal::load_relaxed(v.header()->producer)), cached_cons_(prod_) {}
 
   /// Returns how many descriptors can be reserved without blocking. A
   /// consumer index that claims more than was produced reads as "no room".
@@ -144,7 +144,7 @@ class ring_consumer {
 public:
   ring_consumer() noexcept = default;
   explicit ring_consumer(ring_view<Desc> v) noexcept
-    : v_(v), cons_(internal::load_relaxed(v.header()->consumer)), cached_prod_(cons_) {}
+      : v_(v), cons_(internal::load_relaxed(v.header()->consumer)), cached_prod_(cons_) {}
 
   /// Returns how many descriptors are ready, or 0 if the producer index is
   /// impossible (more than `entries` ahead), in which case broken() is set.
@@ -179,8 +179,8 @@ public:
   void set_need_wakeup(bool on) noexcept {
     auto& f = v_.header()->flags;
     std::uint32_t old = internal::load_relaxed(f);
-    internal::store_relaxed(f, on ? old | IPIPE_RING_F_NEED_WAKEUP
-                                  : old & ~IPIPE_RING_F_NEED_WAKEUP);
+    internal::store_relaxed(f,
+                            on ? old | IPIPE_RING_F_NEED_WAKEUP : old & ~IPIPE_RING_F_NEED_WAKEUP);
     std::atomic_thread_fence(std::memory_order_seq_cst);
   }
 

@@ -8,8 +8,7 @@ namespace ipipe {
 template <class F>
 class [[nodiscard]] scope_exit {
 public:
-  explicit scope_exit(F f) noexcept(std::is_nothrow_move_constructible_v<F>)
-    : f_(std::move(f)) {}
+  explicit scope_exit(F f) noexcept(std::is_nothrow_move_constructible_v<F>) : f_(std::move(f)) {}
   scope_exit(const scope_exit&) = delete;
   scope_exit& operator=(const scope_exit&) = delete;
   ~scope_exit() {

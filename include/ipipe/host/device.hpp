@@ -18,21 +18,21 @@ namespace ipipe::host {
 
 /// What the NIC reports about itself.
 struct device_info {
-  std::string fw_name;            ///< firmware name
-  std::uint32_t fw_version = 0;   ///< (major << 16) | (minor << 8) | patch
-  std::uint32_t abi_version = 0;  ///< IPIPE_ABI_VERSION of the firmware
-  std::uint32_t nic_cores = 0;    ///< NIC cores
-  std::uint64_t nic_mem = 0;      ///< bytes of NIC memory
-  std::uint64_t nic_data = 0;     ///< bytes DMA may address
-  std::uint32_t max_dma_len = 0;  ///< bytes per dma() call
+  std::string fw_name;           ///< firmware name
+  std::uint32_t fw_version = 0;  ///< (major << 16) | (minor << 8) | patch
+  std::uint32_t abi_version = 0; ///< IPIPE_ABI_VERSION of the firmware
+  std::uint32_t nic_cores = 0;   ///< NIC cores
+  std::uint64_t nic_mem = 0;     ///< bytes of NIC memory
+  std::uint64_t nic_data = 0;    ///< bytes DMA may address
+  std::uint32_t max_dma_len = 0; ///< bytes per dma() call
 };
 
 /// The four rings of one ring context, mapped into this process.
 struct ring_set {
-  std::uint32_t ring_id = 0;                         ///< the context the NIC knows
-  runtime::msg_ring_geometry msg;                    ///< both message rings
-  runtime::msg_ring_geometry mig;                    ///< both migration rings
-  std::array<void*, IPIPE_RING_TYPE_LAST> base{};   ///< by enum ipipe_ring_type
+  std::uint32_t ring_id = 0;                      ///< the context the NIC knows
+  runtime::msg_ring_geometry msg;                 ///< both message rings
+  runtime::msg_ring_geometry mig;                 ///< both migration rings
+  std::array<void*, IPIPE_RING_TYPE_LAST> base{}; ///< by enum ipipe_ring_type
 
   /// Returns the geometry of ring `type`.
   [[nodiscard]] const runtime::msg_ring_geometry& geometry(unsigned type) const noexcept {
@@ -42,11 +42,11 @@ struct ring_set {
 
 /// What registering an actor takes.
 struct actor_registration {
-  std::string_view type;                  ///< registered type name
-  std::uint32_t id = 0;                   ///< 0: the NIC picks
+  std::string_view type;                   ///< registered type name
+  std::uint32_t id = 0;                    ///< 0: the NIC picks
   ipipe_location location = IPIPE_LOC_NIC; ///< where it starts
-  std::uint64_t mem_quota = 0;            ///< DMO bytes, > 0
-  std::uint32_t flags = 0;                ///< IPIPE_ACTOR_F_PINNED, IPIPE_ACTOR_F_PERSIST
+  std::uint64_t mem_quota = 0;             ///< DMO bytes, > 0
+  std::uint32_t flags = 0;                 ///< IPIPE_ACTOR_F_PINNED, IPIPE_ACTOR_F_PERSIST
 };
 
 /// Returns the host runtime's ends of a runtime ring context: it produces

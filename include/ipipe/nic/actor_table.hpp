@@ -61,12 +61,12 @@ public:
 
 private:
   struct entry {
-    ipipe_actor_info info{};       // requests is kept in `requests`
+    ipipe_actor_info info{}; // requests is kept in `requests`
     std::uint32_t ring_id = 0;
     std::atomic<std::uint64_t> requests{0};
   };
 
-  mutable std::shared_mutex lock_; // protects slots_ and quota_used_
+  mutable std::shared_mutex lock_;            // protects slots_ and quota_used_
   std::vector<std::unique_ptr<entry>> slots_; // slot id-1
   std::uint64_t mem_budget_;
   std::uint64_t quota_used_ = 0;

@@ -9,19 +9,20 @@ namespace ipipe::nic {
 /// The limits the firmware advertises in its header; admin commands are
 /// checked against them.
 struct fw_limits {
-  std::uint32_t nic_cores = 4;                    ///< NIC core threads
-  std::uint32_t max_rings = 64;                   ///< ring contexts, ids 0..max_rings-1
-  std::uint32_t max_actors = 256;                 ///< actor ids 1..max_actors
+  std::uint32_t nic_cores = 4;                     ///< NIC core threads
+  std::uint32_t max_rings = 64;                    ///< ring contexts, ids 0..max_rings-1
+  std::uint32_t max_actors = 256;                  ///< actor ids 1..max_actors
   std::uint32_t max_dma_segs = IPIPE_DMA_MAX_SEGS; ///< segments per DMA command
-  std::uint32_t max_dma_len = IPIPE_DMA_MAX_LEN;  ///< bytes per DMA command
-  std::uint64_t nic_data_size = 0;                ///< DMA target area in BAR2
+  std::uint32_t max_dma_len = IPIPE_DMA_MAX_LEN;   ///< bytes per DMA command
+  std::uint64_t nic_data_size = 0;                 ///< DMA target area in BAR2
 };
 
 /// Returns the offset of a ring's payload area from its start: header and
 /// descriptors, rounded up to a page.
 [[nodiscard]] constexpr std::uint64_t ring_payload_off(std::uint32_t entries) noexcept {
-  return (IPIPE_RING_DESC_OFF + std::uint64_t{entries} * sizeof(ipipe_ring_desc) +
-          IPIPE_PAGE_SIZE - 1) & ~std::uint64_t{IPIPE_PAGE_SIZE - 1};
+  return (IPIPE_RING_DESC_OFF + std::uint64_t{entries} * sizeof(ipipe_ring_desc) + IPIPE_PAGE_SIZE -
+          1) &
+         ~std::uint64_t{IPIPE_PAGE_SIZE - 1};
 }
 
 /// Returns the bytes a RING_CREATE region needs: ring_payload_off() plus

@@ -95,9 +95,9 @@ public:
   /// status is a value, not an error: the error is only for transport
   /// failures (timed_out, queue_full). RESET is handled: the queues are
   /// re-synchronised after the firmware reformats them.
-  [[nodiscard]] expected<ipipe_admin_cqe> submit(const ipipe_admin_cmd& cmd,
-                                                 std::chrono::milliseconds timeout =
-                                                   std::chrono::milliseconds{5000});
+  [[nodiscard]] expected<ipipe_admin_cqe>
+  submit(const ipipe_admin_cmd& cmd,
+         std::chrono::milliseconds timeout = std::chrono::milliseconds{5000});
   /// Queues one command without ringing the doorbell; returns its cmd_id
   /// or errc::queue_full. Pair with doorbell(IPIPE_VEC_ADMIN) and reap().
   [[nodiscard]] expected<std::uint16_t> post(const ipipe_admin_cmd& cmd);
@@ -105,8 +105,8 @@ public:
   [[nodiscard]] expected<ipipe_admin_cqe> reap(std::chrono::milliseconds timeout);
   /// Resets the NIC through hdr->reset_request and the admin doorbell,
   /// waits for READY and re-synchronises the admin queue.
-  [[nodiscard]] expected<void> reset(std::chrono::milliseconds timeout =
-                                       std::chrono::milliseconds{5000});
+  [[nodiscard]] expected<void> reset(std::chrono::milliseconds timeout = std::chrono::milliseconds{
+                                         5000});
 
   /// Reads pending server messages (peers joining and leaving) without
   /// blocking. Returns false once the server closed the connection: the
@@ -134,7 +134,7 @@ private:
   mutable std::mutex peers_lock_; // protects peers_
   std::map<std::uint32_t, std::vector<unique_fd>> peers_;
 
-  std::mutex alloc_lock_; // protects free_
+  std::mutex alloc_lock_;                       // protects free_
   std::map<std::uint64_t, std::uint64_t> free_; // offset -> bytes
 
   ring_view<ipipe_admin_cmd> sq_view_;

@@ -25,8 +25,7 @@ enum class crc32c_engine : std::uint8_t {
 /// Returns the CRC32C of `n` bytes at `data`, continuing from `crc` (the
 /// result of a previous call, 0 to start): crc32c(b, crc32c(a)) equals the
 /// CRC of a followed by b.
-[[nodiscard]] std::uint32_t crc32c(const void* data, std::size_t n,
-                                   std::uint32_t crc = 0) noexcept;
+[[nodiscard]] std::uint32_t crc32c(const void* data, std::size_t n, std::uint32_t crc = 0) noexcept;
 
 /// Copies `n` bytes from `src` to `dst` (which must not overlap) and returns
 /// the CRC32C of those bytes continuing from `crc`, in one pass over memory.

@@ -25,7 +25,7 @@ class dma_engine {
 public:
   /// Uses `host` for host memory and `nic_data` as the NIC data area.
   dma_engine(dma_provider& host, std::span<std::byte> nic_data, const fw_limits& lim) noexcept
-    : host_(host), nic_(nic_data), lim_(lim) {}
+      : host_(host), nic_(nic_data), lim_(lim) {}
 
   /// Runs a DMA command that already passed check_admin_cmd(): reads the
   /// segment list once, checks every segment and the NIC range, then copies.

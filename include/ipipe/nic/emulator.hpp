@@ -29,7 +29,7 @@ struct emulator_config {
   /// Peer nodes on the wire, by handle (1..255): the endpoints actors name
   /// in actor_context::send_remote().
   std::vector<std::pair<std::uint32_t, endpoint>> peers;
-  bool verbose = false;                  ///< log peers and events to stderr
+  bool verbose = false; ///< log peers and events to stderr
   /// The actor dispatcher (the runtime's); nullptr: the built-in one. Must
   /// outlive the emulator.
   actor_dispatch* dispatch = nullptr;

@@ -32,12 +32,12 @@ inline constexpr const char* fw_name = "ipipe-nic emulator";
 
 /// What the firmware is built with.
 struct firmware_config {
-  unsigned cores = 4;            ///< NIC core threads
+  unsigned cores = 4;                   ///< NIC core threads
   unsigned vectors = IPIPE_NUM_VECTORS; ///< doorbell/MSI-X vectors
-  unsigned heartbeat_ms = 100;   ///< header heartbeat period
-  std::uint32_t max_rings = 64;  ///< ring contexts
-  std::uint32_t max_actors = 256; ///< actor table entries
-  bool wire = false;             ///< a wire port is attached (IPIPE_CAP_WIRE)
+  unsigned heartbeat_ms = 100;          ///< header heartbeat period
+  std::uint32_t max_rings = 64;         ///< ring contexts
+  std::uint32_t max_actors = 256;       ///< actor table entries
+  bool wire = false;                    ///< a wire port is attached (IPIPE_CAP_WIRE)
   /// Where notable firmware happenings (resets, broken queues, faults) are
   /// reported; empty: nowhere. Called from the event loop thread.
   std::function<void(const std::string&)> log;
@@ -61,9 +61,10 @@ public:
   /// Creates the firmware over `bar2` (the whole NIC memory, zeroed), with
   /// `host` for DMA and `irq` to interrupt the host. All three must outlive
   /// the firmware.
-  [[nodiscard]] static expected<std::unique_ptr<firmware>>
-  create(const firmware_config& cfg, std::span<std::byte> bar2, dma_provider& host,
-         interrupt_line& irq);
+  [[nodiscard]] static expected<std::unique_ptr<firmware>> create(const firmware_config& cfg,
+                                                                  std::span<std::byte> bar2,
+                                                                  dma_provider& host,
+                                                                  interrupt_line& irq);
 
   /// Writes the header (OFF -> BOOTING), formats the queues, starts the NIC
   /// cores, and goes READY.
@@ -143,8 +144,7 @@ private:
   void log(const std::string& what) const;
 
   exec_result execute(const ipipe_admin_cmd& cmd);
-  exec_result write_host(std::uint64_t addr, std::uint32_t len, const void* data,
-                         std::size_t size);
+  exec_result write_host(std::uint64_t addr, std::uint32_t len, const void* data, std::size_t size);
   exec_result identify(const ipipe_admin_cmd& cmd);
   exec_result set_params(const ipipe_admin_cmd& cmd);
   exec_result get_params(const ipipe_admin_cmd& cmd);

@@ -18,8 +18,8 @@ public:
   guarded_mapping(const guarded_mapping&) = delete;
   guarded_mapping& operator=(const guarded_mapping&) = delete;
   guarded_mapping(guarded_mapping&& o) noexcept
-    : base_(std::exchange(o.base_, nullptr)), total_(std::exchange(o.total_, 0)),
-      size_(std::exchange(o.size_, 0)) {}
+      : base_(std::exchange(o.base_, nullptr)), total_(std::exchange(o.total_, 0)),
+        size_(std::exchange(o.size_, 0)) {}
   guarded_mapping& operator=(guarded_mapping&& o) noexcept;
   ~guarded_mapping() { reset(); }
 
@@ -38,8 +38,8 @@ public:
   void reset() noexcept;
 
 private:
-  void* base_ = nullptr;     // start of the leading guard page
-  std::size_t total_ = 0;    // guards included
+  void* base_ = nullptr;  // start of the leading guard page
+  std::size_t total_ = 0; // guards included
   std::size_t size_ = 0;
 };
 

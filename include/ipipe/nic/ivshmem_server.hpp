@@ -26,10 +26,10 @@ class ivshmem_server {
 public:
   /// What the server hands out.
   struct config {
-    std::string socket_path;   ///< unix socket to listen on
-    unsigned vectors = 4;      ///< eventfds per peer
-    int shm_fd = -1;           ///< BAR2 memory (sent with tag -1)
-    int host_mem_fd = -1;      ///< direct attach host memory (tag -2), or -1
+    std::string socket_path; ///< unix socket to listen on
+    unsigned vectors = 4;    ///< eventfds per peer
+    int shm_fd = -1;         ///< BAR2 memory (sent with tag -1)
+    int host_mem_fd = -1;    ///< direct attach host memory (tag -2), or -1
   };
 
   /// A newly accepted client.

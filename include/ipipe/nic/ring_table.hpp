@@ -27,10 +27,10 @@ class ring_table {
 public:
   /// What serving a ring needs from the firmware.
   struct env {
-    actor_dispatch* dispatch = nullptr;     ///< where requests go
-    fw_counters* counters = nullptr;        ///< statistics
-    event_queue* events = nullptr;          ///< for IPIPE_EV_FW_ERROR
-    std::function<void(unsigned)> raise;    ///< MSI-X towards the host
+    actor_dispatch* dispatch = nullptr;  ///< where requests go
+    fw_counters* counters = nullptr;     ///< statistics
+    event_queue* events = nullptr;       ///< for IPIPE_EV_FW_ERROR
+    std::function<void(unsigned)> raise; ///< MSI-X towards the host
   };
 
   /// A table of `max_rings` contexts.

@@ -27,26 +27,26 @@ inline constexpr std::size_t udp_len = 8;
 inline constexpr std::size_t headers_len = eth_len + ipv4_len + udp_len;
 /// The largest frame the NIC accepts or sends.
 inline constexpr std::size_t max_frame =
-  headers_len + sizeof(ipipe_msg_hdr) + IPIPE_MSG_MAX_PAYLOAD;
+    headers_len + sizeof(ipipe_msg_hdr) + IPIPE_MSG_MAX_PAYLOAD;
 
 /// A MAC address.
 using mac_addr = std::array<std::uint8_t, 6>;
 
 /// The L2-L4 addressing of a frame; IPs and ports in host byte order.
 struct addresses {
-  mac_addr src_mac{};          ///< Ethernet source
-  mac_addr dst_mac{};          ///< Ethernet destination
-  std::uint32_t src_ip = 0;    ///< IPv4 source
-  std::uint32_t dst_ip = 0;    ///< IPv4 destination
-  std::uint16_t src_port = 0;  ///< UDP source port
+  mac_addr src_mac{};                           ///< Ethernet source
+  mac_addr dst_mac{};                           ///< Ethernet destination
+  std::uint32_t src_ip = 0;                     ///< IPv4 source
+  std::uint32_t dst_ip = 0;                     ///< IPv4 destination
+  std::uint16_t src_port = 0;                   ///< UDP source port
   std::uint16_t dst_port = IPIPE_WIRE_UDP_PORT; ///< UDP destination port
 };
 
 /// A frame that passed every check.
 struct parsed_frame {
-  addresses addr;                      ///< who sent it to whom
-  ipipe_msg_hdr hdr{};                 ///< the message header (copied)
-  std::span<const std::byte> payload;  ///< hdr.len bytes inside the frame
+  addresses addr;                     ///< who sent it to whom
+  ipipe_msg_hdr hdr{};                ///< the message header (copied)
+  std::span<const std::byte> payload; ///< hdr.len bytes inside the frame
 };
 
 /// Returns the addresses of a reply to a frame with `a`: both ends swapped.
@@ -67,8 +67,7 @@ struct parsed_frame {
                                           bool udp_checksum = true);
 
 /// Builds a frame into a new vector.
-[[nodiscard]] expected<std::vector<std::byte>> build(const addresses& a,
-                                                     const ipipe_msg_hdr& hdr,
+[[nodiscard]] expected<std::vector<std::byte>> build(const addresses& a, const ipipe_msg_hdr& hdr,
                                                      std::span<const std::byte> payload,
                                                      bool udp_checksum = true);
 

@@ -38,9 +38,10 @@ public:
   /// Binds a non-blocking UDP socket to `at` (port 0: any free port).
   /// `dispatch` and `counters` must outlive the port. At most
   /// `max_clients` dynamic endpoints are remembered.
-  [[nodiscard]] static expected<std::unique_ptr<wire_port>>
-  open(const endpoint& at, actor_dispatch& dispatch, fw_counters& counters,
-       std::uint32_t max_clients = 4096);
+  [[nodiscard]] static expected<std::unique_ptr<wire_port>> open(const endpoint& at,
+                                                                 actor_dispatch& dispatch,
+                                                                 fw_counters& counters,
+                                                                 std::uint32_t max_clients = 4096);
 
   /// Names peer node `handle` (1..max_peer) at `at`: its frames arrive
   /// with hdr.client = handle, and send() reaches it.
@@ -61,13 +62,13 @@ public:
 
 private:
   struct route {
-    sockaddr_in to{};        // the outer UDP address
-    wire::addresses frame;   // the frame's addressing towards it
+    sockaddr_in to{};      // the outer UDP address
+    wire::addresses frame; // the frame's addressing towards it
   };
   class sender_sink;
 
   wire_port(actor_dispatch& d, fw_counters& c, std::uint32_t max_clients) noexcept
-    : dispatch_(d), counters_(c), max_clients_(max_clients) {}
+      : dispatch_(d), counters_(c), max_clients_(max_clients) {}
 
   std::uint32_t handle_of(const sockaddr_in& from, const wire::addresses& addr);
   bool transmit(const route& r, const ipipe_msg_hdr& hdr, std::span<const std::byte> payload);
@@ -79,10 +80,10 @@ private:
   fw_counters& counters_;
   std::uint32_t max_clients_;
 
-  std::mutex lock_; // protects everything below
-  std::map<std::uint32_t, route> routes_;                  // handle -> route
+  std::mutex lock_;                                          // protects everything below
+  std::map<std::uint32_t, route> routes_;                    // handle -> route
   std::unordered_map<std::uint64_t, std::uint32_t> by_addr_; // (ip << 16 | port) -> handle
-  std::deque<std::uint32_t> client_order_;                 // dynamic handles, oldest first
+  std::deque<std::uint32_t> client_order_;                   // dynamic handles, oldest first
   std::uint32_t next_client_ = first_client;
 };
 

@@ -14,8 +14,8 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <string_view>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -188,7 +188,7 @@ private:
 
   struct counters {
     std::atomic<std::uint64_t> downgrades{0}, upgrades{0}, pushes{0}, pulls{0},
-      migrations_failed{0}, strays{0};
+        migrations_failed{0}, strays{0};
   };
   counters ctr_;
 };

@@ -37,7 +37,7 @@ class actor_context {
 public:
   /// Created by the runtime around one init/handle/restore call.
   actor_context(runtime& rt, internal::actor_entry& e, const message* current) noexcept
-    : rt_(rt), e_(e), current_(current) {}
+      : rt_(rt), e_(e), current_(current) {}
 
   /// Returns the running actor's id.
   [[nodiscard]] actor_id self() const noexcept;
@@ -67,8 +67,7 @@ public:
   [[nodiscard]] expected<void> dmo_memmove(object_id dst, std::uint64_t dst_off, object_id src,
                                            std::uint64_t src_off, std::uint64_t len);
   /// Reads `out.size()` bytes at `off` of `id`.
-  [[nodiscard]] expected<void> dmo_read(object_id id, std::uint64_t off,
-                                        std::span<std::byte> out);
+  [[nodiscard]] expected<void> dmo_read(object_id id, std::uint64_t off, std::span<std::byte> out);
   /// Writes `in` at `off` of `id`.
   [[nodiscard]] expected<void> dmo_write(object_id id, std::uint64_t off,
                                          std::span<const std::byte> in);

@@ -42,18 +42,18 @@ struct actor_stats {
 
 /// A snapshot of one actor table row.
 struct actor_info {
-  actor_id id = 0;                              ///< actor id
-  std::string type;                             ///< registered type name
-  actor_state state = actor_state::local;       ///< see actor_state
-  ipipe_location location = IPIPE_LOC_NIC;      ///< where it runs now
-  ipipe_sched_group group = IPIPE_GROUP_FCFS;   ///< scheduling group
-  std::uint64_t mem_quota = 0;                  ///< DMO arena bytes
-  std::uint64_t mem_used = 0;                   ///< DMO bytes allocated here
-  std::uint64_t objects = 0;                    ///< DMOs held here
-  std::uint64_t budget_ns = 0;                  ///< handler budget
-  std::size_t mailbox_len = 0;                  ///< queued requests here
-  std::size_t buffered_len = 0;                 ///< requests held by a migration
-  actor_stats stats;                            ///< statistics
+  actor_id id = 0;                            ///< actor id
+  std::string type;                           ///< registered type name
+  actor_state state = actor_state::local;     ///< see actor_state
+  ipipe_location location = IPIPE_LOC_NIC;    ///< where it runs now
+  ipipe_sched_group group = IPIPE_GROUP_FCFS; ///< scheduling group
+  std::uint64_t mem_quota = 0;                ///< DMO arena bytes
+  std::uint64_t mem_used = 0;                 ///< DMO bytes allocated here
+  std::uint64_t objects = 0;                  ///< DMOs held here
+  std::uint64_t budget_ns = 0;                ///< handler budget
+  std::size_t mailbox_len = 0;                ///< queued requests here
+  std::size_t buffered_len = 0;               ///< requests held by a migration
+  actor_stats stats;                          ///< statistics
 };
 
 /// Returns `i` as the uapi's IPIPE_ADMIN_ACTOR_LIST entry: mean and tail

@@ -57,9 +57,9 @@ private:
 
   std::uint64_t capacity_ = 0;
   std::uint64_t used_ = 0;
-  std::map<std::uint64_t, std::uint64_t> free_by_off_;            // offset -> size
+  std::map<std::uint64_t, std::uint64_t> free_by_off_;             // offset -> size
   std::set<std::pair<std::uint64_t, std::uint64_t>> free_by_size_; // (size, offset)
-  std::map<std::uint64_t, std::uint64_t> used_blocks_;            // offset -> size
+  std::map<std::uint64_t, std::uint64_t> used_blocks_;             // offset -> size
 };
 
 } // namespace ipipe::runtime

@@ -37,26 +37,26 @@ struct dmo_image_obj {
 
 /// IPIPE_MSG_MIG_BEGIN payload: who is moving and what it holds.
 struct mig_begin {
-  char type[32];              ///< actor type name, NUL-terminated
-  std::uint32_t group;        ///< enum ipipe_sched_group
-  std::uint32_t flags;        ///< mig_f_*
-  std::uint64_t budget_ns;    ///< handler budget
-  std::uint64_t requests;     ///< statistics carried over
-  std::uint64_t exec_ns_sum;  ///< statistics carried over
-  std::uint64_t exec_ns_sumsq;///< statistics carried over (saturating)
-  std::uint64_t migrations;   ///< completed migrations before this one
-  dmo_image_hdr image;        ///< the object table's summary
+  char type[32];               ///< actor type name, NUL-terminated
+  std::uint32_t group;         ///< enum ipipe_sched_group
+  std::uint32_t flags;         ///< mig_f_*
+  std::uint64_t budget_ns;     ///< handler budget
+  std::uint64_t requests;      ///< statistics carried over
+  std::uint64_t exec_ns_sum;   ///< statistics carried over
+  std::uint64_t exec_ns_sumsq; ///< statistics carried over (saturating)
+  std::uint64_t migrations;    ///< completed migrations before this one
+  dmo_image_hdr image;         ///< the object table's summary
 };
 
 /// IPIPE_MSG_MIG_OBJECT payload header, followed by `chunk_len` bytes of
 /// the object starting at `chunk_off`. Chunks of one object arrive in
 /// order; the first (chunk_off 0) creates the object.
 struct mig_object {
-  std::uint64_t id;         ///< object id
-  std::uint64_t size;       ///< the whole object's size
-  std::uint64_t chunk_off;  ///< where this chunk goes in the object
-  std::uint32_t chunk_len;  ///< bytes after this header
-  std::uint32_t resv;       ///< zero
+  std::uint64_t id;        ///< object id
+  std::uint64_t size;      ///< the whole object's size
+  std::uint64_t chunk_off; ///< where this chunk goes in the object
+  std::uint32_t chunk_len; ///< bytes after this header
+  std::uint32_t resv;      ///< zero
 };
 
 /// IPIPE_MSG_MIG_END payload. The actor's outputs from before it left are

@@ -15,10 +15,10 @@ namespace ipipe::runtime {
 
 /// One row of the object table.
 struct dmo_entry {
-  object_id id = 0;        ///< object id
-  actor_id owner = 0;      ///< owning actor
-  std::uint64_t base = 0;  ///< offset of the object in its owner's arena
-  std::uint64_t size = 0;  ///< bytes the owner asked for
+  object_id id = 0;       ///< object id
+  actor_id owner = 0;     ///< owning actor
+  std::uint64_t base = 0; ///< offset of the object in its owner's arena
+  std::uint64_t size = 0; ///< bytes the owner asked for
 };
 
 /// The distributed memory objects of one actor: its arena (a private

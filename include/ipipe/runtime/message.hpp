@@ -46,8 +46,8 @@ struct message {
 /// IPIPE_MSG_ACTOR an actor gets from itself, with no reply wanted and the
 /// tick's CLOCK_MONOTONIC time in req_id.
 [[nodiscard]] inline bool is_tick(const message& m) noexcept {
-  return m.hdr.type == IPIPE_MSG_ACTOR && m.hdr.src_actor == m.hdr.dst_actor &&
-         m.hdr.client == 0 && m.payload.empty() && (m.hdr.flags & IPIPE_MSG_F_NO_REPLY) != 0;
+  return m.hdr.type == IPIPE_MSG_ACTOR && m.hdr.src_actor == m.hdr.dst_actor && m.hdr.client == 0 &&
+         m.payload.empty() && (m.hdr.flags & IPIPE_MSG_F_NO_REPLY) != 0;
 }
 
 /// Returns `s` viewed as bytes, for building payloads in tests and actors.

@@ -35,9 +35,7 @@ struct msg_ring_geometry {
            ~std::size_t{IPIPE_PAGE_SIZE - 1};
   }
   /// Returns the size of the payload area.
-  [[nodiscard]] std::size_t area_bytes() const noexcept {
-    return std::size_t{entries} * slot_size;
-  }
+  [[nodiscard]] std::size_t area_bytes() const noexcept { return std::size_t{entries} * slot_size; }
   /// Returns the bytes the whole ring occupies.
   [[nodiscard]] std::size_t total_bytes() const noexcept { return data_off() + area_bytes(); }
   /// Returns the largest payload after the message header.
@@ -78,8 +76,7 @@ public:
   /// Copies `hdr` (with `len` set to the payload size) and `payload` into
   /// the next slot. errc::bad_length if it does not fit a slot,
   /// errc::queue_full if the ring is full.
-  [[nodiscard]] expected<void> post(const ipipe_msg_hdr& hdr,
-                                    std::span<const std::byte> payload);
+  [[nodiscard]] expected<void> post(const ipipe_msg_hdr& hdr, std::span<const std::byte> payload);
 
   /// Like post(), but `fill(std::span<std::byte>)` writes the `len` payload
   /// bytes straight into the slot (no staging copy; the migration engine

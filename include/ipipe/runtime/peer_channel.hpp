@@ -36,8 +36,8 @@ public:
 private:
   peer_rings(msg_ring_buffer h2n, msg_ring_buffer n2h, msg_ring_buffer mig_h2n,
              msg_ring_buffer mig_n2h) noexcept
-    : h2n_(std::move(h2n)), n2h_(std::move(n2h)), mig_h2n_(std::move(mig_h2n)),
-      mig_n2h_(std::move(mig_n2h)) {}
+      : h2n_(std::move(h2n)), n2h_(std::move(n2h)), mig_h2n_(std::move(mig_h2n)),
+        mig_n2h_(std::move(mig_n2h)) {}
 
   msg_ring_buffer h2n_;
   msg_ring_buffer n2h_;

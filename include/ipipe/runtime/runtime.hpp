@@ -11,6 +11,7 @@
 #include <ipipe/runtime/peer_channel.hpp>
 
 #include <linux/ipipe.h>
+
 #include <sys/types.h>
 
 #include <atomic>
@@ -92,30 +93,30 @@ enum class route : std::uint8_t {
 
 /// The outcome of execute() / run_next().
 struct exec_result {
-  bool executed = false;     ///< a handler ran (false: nothing to run, or routed)
-  std::uint64_t exec_ns = 0; ///< handler time, for the scheduler's statistics
+  bool executed = false;        ///< a handler ran (false: nothing to run, or routed)
+  std::uint64_t exec_ns = 0;    ///< handler time, for the scheduler's statistics
   route routed = route::queued; ///< when not executed: where the message went
 };
 
 /// Counters of one runtime.
 struct runtime_stats {
-  std::uint64_t executed = 0;       ///< handler runs
-  std::uint64_t rejected = 0;       ///< messages answered with IPIPE_MSG_ERROR
-  std::uint64_t forwarded = 0;      ///< messages sent to the peer
-  std::uint64_t buffered = 0;       ///< messages held by migrations
-  std::uint64_t killed = 0;         ///< actors quarantined by the watchdog
-  std::uint64_t peer_bad_desc = 0;  ///< peer ring descriptors failing validation
-  std::uint64_t peer_protocol = 0;  ///< valid messages that broke the protocol
-  std::uint64_t migrations_out = 0; ///< completed outgoing migrations
-  std::uint64_t migrations_in = 0;  ///< completed incoming migrations
+  std::uint64_t executed = 0;           ///< handler runs
+  std::uint64_t rejected = 0;           ///< messages answered with IPIPE_MSG_ERROR
+  std::uint64_t forwarded = 0;          ///< messages sent to the peer
+  std::uint64_t buffered = 0;           ///< messages held by migrations
+  std::uint64_t killed = 0;             ///< actors quarantined by the watchdog
+  std::uint64_t peer_bad_desc = 0;      ///< peer ring descriptors failing validation
+  std::uint64_t peer_protocol = 0;      ///< valid messages that broke the protocol
+  std::uint64_t migrations_out = 0;     ///< completed outgoing migrations
+  std::uint64_t migrations_in = 0;      ///< completed incoming migrations
   std::uint64_t migrations_refused = 0; ///< outgoing migrations the peer refused
-  std::uint64_t peer_dropped = 0;   ///< messages dropped when the peer went away
-  std::uint64_t pulls_refused = 0;  ///< MIG_PULL requests that could not start
-  std::uint64_t recovered = 0;      ///< actors rebuilt here after the peer died
-  std::uint64_t recovery_refused = 0; ///< messages refused: recovery log full
-  std::uint64_t replay_suppressed = 0; ///< replayed outputs not sent again
-  std::uint64_t checkpoints = 0;    ///< checkpoints sent (host) or taken (NIC)
-  std::uint64_t shed = 0;           ///< messages refused: mailbox full
+  std::uint64_t peer_dropped = 0;       ///< messages dropped when the peer went away
+  std::uint64_t pulls_refused = 0;      ///< MIG_PULL requests that could not start
+  std::uint64_t recovered = 0;          ///< actors rebuilt here after the peer died
+  std::uint64_t recovery_refused = 0;   ///< messages refused: recovery log full
+  std::uint64_t replay_suppressed = 0;  ///< replayed outputs not sent again
+  std::uint64_t checkpoints = 0;        ///< checkpoints sent (host) or taken (NIC)
+  std::uint64_t shed = 0;               ///< messages refused: mailbox full
 };
 
 /// One side's actor runtime: the actor table, the actors' DMO memory, the
@@ -222,8 +223,7 @@ public:
   [[nodiscard]] expected<void> set_budget(actor_id id, std::uint64_t ns);
   /// Calls `fn` with a local actor's objects while no handler runs (tests,
   /// admin tools); errc::busy if the actor is not local.
-  [[nodiscard]] expected<void> with_objects(actor_id id,
-                                            const std::function<void(dmo_store&)>& fn);
+  [[nodiscard]] expected<void> with_objects(actor_id id, const std::function<void(dmo_store&)>& fn);
 
   // -- dispatch ------------------------------------------------------------------
 
@@ -302,8 +302,8 @@ private:
   [[nodiscard]] std::uint64_t drop_record_locked(internal::actor_entry& e);
   bool release_if_destroyed_locked(internal::actor_entry& e);
   [[nodiscard]] static std::uint64_t charged_since_mark(const internal::actor_entry& e,
-                                                       std::uint64_t now_ns, pid_t tid,
-                                                       bool running_now);
+                                                        std::uint64_t now_ns, pid_t tid,
+                                                        bool running_now);
   void ckpt_in(const ipipe_msg_hdr& h, std::span<const std::byte> p);
   [[nodiscard]] std::pair<std::uint64_t, std::uint64_t>
   apply_checkpoint_locked(internal::actor_entry& e);
@@ -348,9 +348,9 @@ private:
   mutable std::mutex ready_mtx_; // protects ready_fifo_
   std::deque<actor_id> ready_fifo_;
 
-  mutable std::mutex peer_mtx_; // protects to_peer_, mig_ctrl_ and peer_out_seq_
-  std::deque<message> to_peer_;  // for msg_out, in order
-  std::deque<message> mig_ctrl_; // takeover acks for mig_out
+  mutable std::mutex peer_mtx_;    // protects to_peer_, mig_ctrl_ and peer_out_seq_
+  std::deque<message> to_peer_;    // for msg_out, in order
+  std::deque<message> mig_ctrl_;   // takeover acks for mig_out
   std::uint64_t peer_out_seq_ = 0; // messages ever queued in to_peer_ (this attachment)
   std::atomic<bool> peer_attached_{false};
 
@@ -363,7 +363,7 @@ private:
   [[nodiscard]] mmap_region take_region(std::uint64_t quota);
   void give_region(mmap_region r);
 
-  std::mutex pool_mtx_; // protects pool_
+  std::mutex pool_mtx_;           // protects pool_
   std::vector<mmap_region> pool_; // retired arenas, reused before mmap
 
   mutable std::mutex mig_mtx_; // protects outgoing_ and records_
@@ -376,9 +376,9 @@ private:
 
   struct counters {
     std::atomic<std::uint64_t> executed{0}, rejected{0}, forwarded{0}, buffered{0}, killed{0},
-      peer_bad_desc{0}, peer_protocol{0}, migrations_out{0}, migrations_in{0},
-      migrations_refused{0}, peer_dropped{0}, pulls_refused{0}, recovered{0},
-      recovery_refused{0}, replay_suppressed{0}, checkpoints{0}, shed{0};
+        peer_bad_desc{0}, peer_protocol{0}, migrations_out{0}, migrations_in{0},
+        migrations_refused{0}, peer_dropped{0}, pulls_refused{0}, recovered{0}, recovery_refused{0},
+        replay_suppressed{0}, checkpoints{0}, shed{0};
   };
   counters ctr_;
   std::atomic<std::uint32_t> peer_max_payload_{0}; // msg ring payload limit, set at attach

@@ -20,9 +20,9 @@ namespace ipipe::testing {
 
 /// How to start a child_process.
 struct child_options {
-  std::string log;              ///< where its output goes ("": inherited)
-  bool stderr_only = false;     ///< only stderr goes to `log`
-  bool truncate = false;        ///< start `log` empty instead of appending
+  std::string log;          ///< where its output goes ("": inherited)
+  bool stderr_only = false; ///< only stderr goes to `log`
+  bool truncate = false;    ///< start `log` empty instead of appending
   /// Environment variables set in the child, then those unset.
   std::vector<std::pair<std::string, std::string>> setenv;
   std::vector<std::string> unsetenv;

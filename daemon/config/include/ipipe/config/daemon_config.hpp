@@ -15,8 +15,8 @@ namespace ipipe::config {
 
 /// The [daemon] table.
 struct daemon_settings {
-  std::uint32_t workers = 1;       ///< host worker threads, 1..64
-  std::uint32_t busy_poll_us = 50; ///< busy-poll before sleeping, 0..10000
+  std::uint32_t workers = 1;            ///< host worker threads, 1..64
+  std::uint32_t busy_poll_us = 50;      ///< busy-poll before sleeping, 0..10000
   std::uint32_t handler_budget_ms = 10; ///< default charged time of a handler run, 1..60000
   std::string state_dir = "/run/ipipe";
 

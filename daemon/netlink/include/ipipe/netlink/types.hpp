@@ -68,8 +68,8 @@ struct actor_info {
   std::uint32_t flags = 0;    ///< IPIPE_ACTOR_F_* | IPIPE_ACTOR_S_*
   std::uint64_t requests = 0;
   std::uint64_t migrations = 0;
-  std::uint64_t mean_ns = 0; ///< execution latency, current window
-  std::uint64_t tail_ns = 0; ///< mean + 3 sigma, current window
+  std::uint64_t mean_ns = 0;           ///< execution latency, current window
+  std::uint64_t tail_ns = 0;           ///< mean + 3 sigma, current window
   std::optional<std::uint64_t> p50_ns; ///< execution time percentiles, if measured
   std::optional<std::uint64_t> p99_ns;
   std::uint32_t mailbox_len = 0;
