@@ -77,13 +77,30 @@ void hybrid_policy::on_complete(std::uint32_t actor, std::uint64_t exec_ns, std:
   if (!valid(actor))
     return;
   actor_state& a = actors_[actor];
+  const std::uint64_t thresh = tun_.tail_thresh_ns();
+  ++a.runs;
+  // A long request counts once for rare_long(): when on_overrun reported
+  // it (FCFS cores only, once each), or else when it completes.
+  if (exec_ns > thresh) {
+    if (a.running_over > 0 && served.value_or(a.grp) == group::fcfs)
+      --a.running_over;
+    else
+      note_long(a);
+  }
   if (a.loc != location::nic)
     return; // host runs are not NIC statistics
-  if (served && *served != a.grp)
-    return; // a leftover from before the last group change
-  const std::uint64_t thresh = tun_.tail_thresh_ns();
+  if (served && *served != a.grp) {
+    // A leftover from before the last group change, ignored by the
+    // statistics. A leftover of the FCFS group still ran on an FCFS core:
+    // it is the precedent that rare_long() looks for (the request that
+    // got an actor downgraded finishes as one).
+    if (*served == group::fcfs)
+      a.peak_ns = std::max(a.peak_ns, exec_ns);
+    return;
+  }
   a.stats.set_mark(thresh);
   a.stats.add(exec_ns);
+  const std::uint64_t prior_peak = a.peak_ns; // the precedent is an earlier run
   // The peak loses a quarter every 4 windows' worth of samples: a
   // horizon in requests, not in time, so it means the same at any load.
   a.peak_ns = std::max(a.peak_ns, exec_ns);
@@ -109,7 +126,8 @@ void hybrid_policy::on_complete(std::uint32_t actor, std::uint64_t exec_ns, std:
   // statistic hovering at a threshold cannot flap it every request.
   if (a.ever_changed && now_ns < a.changed_at + cfg_.group_cooldown_windows * cfg_.window_ns)
     return;
-  if (a.grp == group::fcfs && a.stats.tail_above(thresh)) {
+  if (a.grp == group::fcfs && a.stats.tail_above(thresh) &&
+      !(a.stats.above_mark() > 0 && rare_long(a, prior_peak))) {
     change_group(a, actor, group::drr, now_ns);
   } else if (a.grp == group::drr && a.stats.tail_below(tun_.lower(thresh))) {
     change_group(a, actor, group::fcfs, now_ns);
@@ -118,6 +136,9 @@ void hybrid_policy::on_complete(std::uint32_t actor, std::uint64_t exec_ns, std:
     // only the run, so the tail, the demand estimate and a later
     // downgrade all judge the new behaviour.
     a.stats.keep_newest(a.cheap_run);
+    // Its old long runs are no precedent for the new behaviour either.
+    a.peak_ns = 0;
+    a.peak_age = 0;
     change_group(a, actor, group::fcfs, now_ns);
     drr_hold_until_ = now_ns + cfg_.group_cooldown_windows * cfg_.window_ns;
   } else {
@@ -142,13 +163,54 @@ bool hybrid_policy::change_point(const actor_state& a) const noexcept {
   return a.cheap_run >= run_needed_[std::min<std::uint32_t>(a.stats.above_mark() * 64 / older, 64)];
 }
 
+// Rare long requests (policy_config::overrun_quorum): whether the actor's
+// latest long request (past Tail_thresh), already noted, is too rare to
+// move it; `peak` is its longest recent run before this request. Only an
+// actor with a precedent qualifies: within about its last thousand runs it
+// has run a request of a quarter of Tail_thresh or more, so its costs have
+// a tail, and a request past Tail_thresh is that tail, not a change of
+// behaviour. Regrouping it for one such request moves about its whole
+// demand to a DRR group sized for none of it, and once the request is
+// over its window is cheap again and upgrades it: a flap per long
+// request. In FCFS the request costs one core for its run. Long requests
+// that come close together (the quorum within overrun_span completions,
+// or in the statistics window) are a sustained share, and an actor all of whose requests became long
+// reaches the quorum before any of them completes. Without a precedent (a
+// 0.5 us actor that has just become a 500 us one) the first long request
+// is proof enough, as before.
+bool hybrid_policy::rare_long(const actor_state& a, std::uint64_t peak) const noexcept {
+  const std::uint32_t q = std::min<std::uint32_t>(cfg_.overrun_quorum, a.long_at.size());
+  if (q <= 1 || peak * 1000 < tun_.tail_thresh_ns() * cfg_.overrun_precedent_permille)
+    return false;
+  if (a.stats.above_mark() >= q)
+    return false; // the window holds the quorum (Tail_thresh may have been lowered)
+  std::uint32_t close = 0;
+  for (std::uint32_t i = 0; i < std::min<std::uint32_t>(q, a.long_n); ++i)
+    close += a.long_at[(a.long_n - 1 - i) % a.long_at.size()] + cfg_.overrun_span >= a.runs;
+  return close < q;
+}
+
+void hybrid_policy::note_long(actor_state& a) noexcept {
+  a.long_at[a.long_n % a.long_at.size()] = a.runs;
+  ++a.long_n;
+}
+
 void hybrid_policy::on_overrun(std::uint32_t actor, std::uint64_t elapsed_ns, std::uint64_t now_ns) {
-  if (!valid(actor) || !cfg_.regroup_actors || !cfg_.early_downgrade)
+  if (!valid(actor))
     return;
   actor_state& a = actors_[actor];
-  if (a.loc != location::nic || a.grp != group::fcfs || elapsed_ns <= tun_.tail_thresh_ns())
+  if (elapsed_ns <= tun_.tail_thresh_ns())
+    return;
+  ++a.running_over;
+  note_long(a);
+  if (!cfg_.regroup_actors || !cfg_.early_downgrade)
+    return;
+  if (a.loc != location::nic || a.grp != group::fcfs)
     return;
   if (a.ever_changed && now_ns < a.changed_at + cfg_.group_cooldown_windows * cfg_.window_ns)
+    return;
+  a.stats.set_mark(tun_.tail_thresh_ns());
+  if (rare_long(a, a.peak_ns))
     return;
   // One request already past the threshold is proof enough that the tail
   // is too: no min_samples here.

@@ -98,6 +98,7 @@ cross_result cross_check(std::uint64_t duration_ns, double load) {
   sc.policy.cores = 2;
   sc.policy.early_downgrade = false;
   sc.policy.suspect_factor = 0;
+  sc.policy.overrun_quorum = 0;
   const sim_result sr = sim_engine{sc}.run(trace);
   out.sim_all = sr.slowdown_quantile(0.999, warm);
   warm.short_only = true;
@@ -128,6 +129,7 @@ cross_result cross_check(std::uint64_t duration_ns, double load) {
   tc.policy.cores = 2;
   tc.policy.max_actors = 2;
   tc.policy.early_downgrade = false;
+  tc.policy.overrun_quorum = 0;
   tc.exec_clock = &thread_cpu_ns;
   {
     thread_engine e{tc, &log};

@@ -7,6 +7,7 @@
 
 #include <linux/ipipe.h>
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -93,6 +94,25 @@ struct policy_config {
   std::uint32_t suspect_factor = 2;
   /// See suspect_factor.
   std::uint64_t suspect_floor_ns = 1'000;
+  /// Rare long requests: an FCFS actor whose costs have a tail (within
+  /// about its last thousand runs it ran a request of at least
+  /// Tail_thresh times overrun_precedent_permille) is downgraded for a
+  /// request past Tail_thresh, early or by the tail rule, only when that
+  /// request is at least the `overrun_quorum`-th past Tail_thresh within
+  /// the actor's last `overrun_span` completions (or the statistics window
+  /// holds `overrun_quorum` samples past it). A rare long request
+  /// leaves it in FCFS, where it costs one core for its run. An actor
+  /// without such a tail is downgraded at its first long request, as
+  /// before (its behaviour changed). 0 or 1 disables it (Algorithm 1's
+  /// rule); at most 8. Not in the paper; see
+  /// Documentation/design/scheduler.rst.
+  std::uint32_t overrun_quorum = 4;
+  /// See overrun_quorum: the span, in the actor's completions, within which
+  /// its quorum of long requests must fall.
+  std::uint32_t overrun_span = 32;
+  /// See overrun_quorum: the precedent is a recent run of at least
+  /// Tail_thresh times this, in thousandths.
+  std::uint32_t overrun_precedent_permille = 250;
 };
 
 /// The hybrid FCFS + DRR policy of the paper's Algorithm 1, independent of
@@ -212,6 +232,10 @@ private:
     std::uint32_t hold_windows = 0;     // the hold given at the last push
     std::uint64_t peak_ns = 0;          // longest recent run (see on_complete)
     std::uint32_t peak_age = 0;         // samples since the peak last decayed
+    std::uint64_t runs = 0;             // completions reported, every group and place
+    std::uint32_t running_over = 0;     // requests reported past Tail_thresh, not yet complete
+    std::array<std::uint64_t, 8> long_at{}; // `runs` at the latest long requests, a ring
+    std::uint32_t long_n = 0;           // long requests recorded in long_at ever
   };
 
   // CPU demand in cores: arrival rate times current mean cost. The rate is
@@ -227,6 +251,8 @@ private:
   bool any_fcfs_demand() const noexcept;
   bool nic_busy() const noexcept;
   bool change_point(const actor_state& a) const noexcept;
+  bool rare_long(const actor_state& a, std::uint64_t peak) const noexcept;
+  static void note_long(actor_state& a) noexcept;
 
   bool valid(std::uint32_t actor) const noexcept {
     return actor < actors_.size() && actors_[actor].present;
