@@ -60,7 +60,9 @@ void actor_stats::set_mark(std::uint64_t mark_ns) noexcept {
     above_ += ring_[(head_ + cap - 1 - i) % cap] > mark_;
 }
 
-std::uint64_t actor_stats::mean_ns() const noexcept { return count_ ? sum_ / count_ : 0; }
+std::uint64_t actor_stats::mean_ns() const noexcept {
+  return count_ ? sum_ / count_ : 0;
+}
 
 std::uint64_t actor_stats::sigma_ns() const noexcept {
   if (count_ < 2)
@@ -83,9 +85,9 @@ int tail_cmp(std::uint64_t n64, std::uint64_t sum, unsigned __int128 sum_sq, std
   const u128 s = sum;
   const u128 nt = n * t;
   if (s > nt)
-    return 1; // the mean alone is above
+    return 1;                                   // the mean alone is above
   const u128 spread = 9 * (n * sum_sq - s * s); // (3 n sigma)^2
-  const u128 gap = (nt - s) * (nt - s);          // (n (t - mean))^2
+  const u128 gap = (nt - s) * (nt - s);         // (n (t - mean))^2
   return spread > gap ? 1 : spread < gap ? -1 : 0;
 }
 

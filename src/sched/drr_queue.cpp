@@ -4,7 +4,8 @@
 
 namespace ipipe::sched {
 
-drr_queue::drr_queue(std::uint32_t max_actors) : deficit_(max_actors, 0), state_(max_actors, st_idle) {}
+drr_queue::drr_queue(std::uint32_t max_actors)
+    : deficit_(max_actors, 0), state_(max_actors, st_idle) {}
 
 void drr_queue::activate(std::uint32_t actor) {
   if (state_.at(actor) != st_idle)

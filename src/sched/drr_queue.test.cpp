@@ -11,7 +11,8 @@ namespace {
 
 // Serves `turns` turns on one core; every actor is always backlogged with
 // requests of cost[actor] ns. Returns the ns served per actor.
-std::array<std::uint64_t, 3> serve_backlogged(drr_queue& q, const std::array<std::uint64_t, 3>& cost,
+std::array<std::uint64_t, 3> serve_backlogged(drr_queue& q,
+                                              const std::array<std::uint64_t, 3>& cost,
                                               std::uint32_t quantum, int turns) {
   std::array<std::uint64_t, 3> served{};
   for (std::uint32_t a = 0; a < 3; ++a)

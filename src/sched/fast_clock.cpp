@@ -45,7 +45,8 @@ std::uint64_t fast_now_ns() noexcept {
   static const tsc_scale s;
   if (s.usable) {
     const std::uint64_t dt = __rdtsc() - s.base_tsc;
-    return s.base_ns + static_cast<std::uint64_t>((static_cast<unsigned __int128>(dt) * s.mult) >> 32);
+    return s.base_ns +
+           static_cast<std::uint64_t>((static_cast<unsigned __int128>(dt) * s.mult) >> 32);
   }
 #endif
   return monotonic_ns();

@@ -7,9 +7,8 @@
 namespace ipipe::sched {
 
 hybrid_policy::hybrid_policy(const policy_config& cfg, const tunables& tun, decision_sink& sink)
-  : cfg_(cfg), tun_(tun), sink_(sink),
-    actors_(cfg.max_actors, actor_state{cfg.stats_window}),
-    fcfs_cores_(std::max<std::uint32_t>(cfg.cores, 1)) {
+    : cfg_(cfg), tun_(tun), sink_(sink), actors_(cfg.max_actors, actor_state{cfg.stats_window}),
+      fcfs_cores_(std::max<std::uint32_t>(cfg.cores, 1)) {
   cfg_.cores = fcfs_cores_;
   cfg_.window_ns = std::max<std::uint64_t>(cfg_.window_ns, 1);
   // A run of r cheap samples has probability (1 - f)^r when a share f of
@@ -72,8 +71,9 @@ void hybrid_policy::set_backlog(std::uint32_t actor, std::uint32_t len) noexcept
     actors_[actor].backlog = len;
 }
 
-void hybrid_policy::on_complete(std::uint32_t actor, std::uint64_t exec_ns, std::uint64_t sojourn_ns,
-                                std::uint64_t now_ns, std::optional<group> served) {
+void hybrid_policy::on_complete(std::uint32_t actor, std::uint64_t exec_ns,
+                                std::uint64_t sojourn_ns, std::uint64_t now_ns,
+                                std::optional<group> served) {
   if (!valid(actor))
     return;
   actor_state& a = actors_[actor];
@@ -174,10 +174,9 @@ bool hybrid_policy::change_point(const actor_state& a) const noexcept {
 // over its window is cheap again and upgrades it: a flap per long
 // request. In FCFS the request costs one core for its run. Long requests
 // that come close together (the quorum within overrun_span completions,
-// or in the statistics window) are a sustained share, and an actor all of whose requests became long
-// reaches the quorum before any of them completes. Without a precedent (a
-// 0.5 us actor that has just become a 500 us one) the first long request
-// is proof enough, as before.
+// or in the statistics window) are a sustained share, and an actor all of whose requests became
+// long reaches the quorum before any of them completes. Without a precedent (a 0.5 us actor that
+// has just become a 500 us one) the first long request is proof enough, as before.
 bool hybrid_policy::rare_long(const actor_state& a, std::uint64_t peak) const noexcept {
   const std::uint32_t q = std::min<std::uint32_t>(cfg_.overrun_quorum, a.long_at.size());
   if (q <= 1 || peak * 1000 < tun_.tail_thresh_ns() * cfg_.overrun_precedent_permille)
@@ -195,7 +194,8 @@ void hybrid_policy::note_long(actor_state& a) noexcept {
   ++a.long_n;
 }
 
-void hybrid_policy::on_overrun(std::uint32_t actor, std::uint64_t elapsed_ns, std::uint64_t now_ns) {
+void hybrid_policy::on_overrun(std::uint32_t actor, std::uint64_t elapsed_ns,
+                               std::uint64_t now_ns) {
   if (!valid(actor))
     return;
   actor_state& a = actors_[actor];
@@ -264,10 +264,12 @@ void hybrid_policy::change_group(actor_state& a, std::uint32_t id, group g, std:
   // earlier ones.
   a.upgraded_since = g == group::fcfs && a.cheap_run > 0 ? a.run_since : no_time;
   a.cheap_run = 0;
-  emit(g == group::drr ? decision_kind::downgrade : decision_kind::upgrade, id, a.stats.tail_ns(), now);
+  emit(g == group::drr ? decision_kind::downgrade : decision_kind::upgrade, id, a.stats.tail_ns(),
+       now);
 }
 
-void hybrid_policy::emit(decision_kind k, std::uint32_t actor, std::uint64_t value, std::uint64_t now) {
+void hybrid_policy::emit(decision_kind k, std::uint32_t actor, std::uint64_t value,
+                         std::uint64_t now) {
   decision d;
   d.at_ns = now;
   d.kind = k;
@@ -317,7 +319,7 @@ void hybrid_policy::close_window(std::uint64_t end_ns) {
     if (a.present && a.loc == location::nic && a.grp == group::drr)
       drr_work += static_cast<double>(a.backlog) * static_cast<double>(a.stats.mean_ns());
   const auto drr_delay =
-    static_cast<std::uint64_t>(drr_work / std::max<std::uint32_t>(drr_cores(), 1));
+      static_cast<std::uint64_t>(drr_work / std::max<std::uint32_t>(drr_cores(), 1));
 
   if (cfg_.migrate)
     migrate_step(end_ns, fcfs_mean, drr_delay);
@@ -330,18 +332,20 @@ void hybrid_policy::close_window(std::uint64_t end_ns) {
 void hybrid_policy::hold_on_host(actor_state& a, std::uint64_t now) {
   if (cfg_.hold_windows == 0)
     return;
-  const bool reflap =
-    a.pulled_at != no_time && now - a.pulled_at < std::uint64_t{cfg_.reflap_windows} * cfg_.window_ns;
+  const bool reflap = a.pulled_at != no_time &&
+                      now - a.pulled_at < std::uint64_t{cfg_.reflap_windows} * cfg_.window_ns;
   a.hold_windows = reflap && a.hold_windows != 0
-                     ? std::min(a.hold_windows * 2, cfg_.max_hold_windows)
-                     : cfg_.hold_windows;
+                       ? std::min(a.hold_windows * 2, cfg_.max_hold_windows)
+                       : cfg_.hold_windows;
   a.hold_until = now + std::uint64_t{a.hold_windows} * cfg_.window_ns;
 }
 
-void hybrid_policy::migrate_step(std::uint64_t now, std::uint64_t fcfs_mean, std::uint64_t drr_delay) {
+void hybrid_policy::migrate_step(std::uint64_t now, std::uint64_t fcfs_mean,
+                                 std::uint64_t drr_delay) {
   const std::uint64_t mean_thresh = tun_.mean_thresh_ns();
   const bool over = (fcfs_mean > mean_thresh || drr_delay > cfg_.drr_delay_thresh_ns) && nic_busy();
-  const bool under = fcfs_mean < tun_.lower(mean_thresh) && drr_delay < tun_.lower(cfg_.drr_delay_thresh_ns);
+  const bool under =
+      fcfs_mean < tun_.lower(mean_thresh) && drr_delay < tun_.lower(cfg_.drr_delay_thresh_ns);
   over_streak_ = over ? over_streak_ + 1 : 0;
   under_streak_ = under ? under_streak_ + 1 : 0;
   if (now < migrate_after_)
@@ -456,7 +460,8 @@ std::uint32_t hybrid_policy::target_fcfs(std::uint32_t util_permille, std::uint6
   // (its slowdown budget is ten times a long service time), a short one
   // does not; when the rest is too small for the DRR demand, the DRR
   // backlog grows and the push-to-host signal takes over.
-  const auto f = static_cast<std::uint32_t>(std::ceil(fcfs_d * 1000.0 / std::max<std::uint32_t>(util_permille, 1)));
+  const auto f = static_cast<std::uint32_t>(
+      std::ceil(fcfs_d * 1000.0 / std::max<std::uint32_t>(util_permille, 1)));
   if (drr_short && drr_d > n - fcfs_cores_)
     *drr_short = true;
   return std::clamp<std::uint32_t>(f, 1, n - 1);
@@ -544,7 +549,8 @@ std::uint64_t hybrid_policy::suspect_after_ns(std::uint32_t actor) const noexcep
       actors_[actor].grp != group::fcfs)
     return no_time;
   const actor_state& a = actors_[actor];
-  return std::max(cfg_.suspect_floor_ns, cfg_.suspect_factor * std::max(a.peak_ns, a.stats.tail_ns()));
+  return std::max(cfg_.suspect_floor_ns,
+                  cfg_.suspect_factor * std::max(a.peak_ns, a.stats.tail_ns()));
 }
 
 location hybrid_policy::location_of(std::uint32_t actor) const noexcept {

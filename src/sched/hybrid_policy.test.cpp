@@ -24,7 +24,8 @@ struct fixture {
   }
   // `n` completions of `actor`, each `exec` long with sojourn `lat`, spread
   // over `span` of virtual time starting now.
-  void run(std::uint32_t actor, int n, std::uint64_t exec, std::uint64_t lat, std::uint64_t span = 0) {
+  void run(std::uint32_t actor, int n, std::uint64_t exec, std::uint64_t lat,
+           std::uint64_t span = 0) {
     for (int i = 0; i < n; ++i) {
       policy.on_arrival(actor);
       policy.on_complete(actor, exec, lat, now);
@@ -192,7 +193,8 @@ TEST(hybrid_policy, a_tail_threshold_raised_at_run_time_stops_downgrades) {
   EXPECT_EQ(f.policy.group_of(1), group::drr);
 }
 
-TEST(hybrid_policy, fcfs_latency_above_mean_thresh_for_confirmed_windows_pushes_the_heaviest_actor) {
+TEST(hybrid_policy,
+     fcfs_latency_above_mean_thresh_for_confirmed_windows_pushes_the_heaviest_actor) {
   fixture f{quick_busy()};
   f.window(0, 100, 6 * us, 30 * us); // over once (actor 0: 0.6 cores, busy)
   f.run(2, 100, 20 * us, 30 * us);   // actor 2 is heavier

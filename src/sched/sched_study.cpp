@@ -53,7 +53,9 @@ sim_config config_for(discipline d) {
   return c;
 }
 
-void run_job(job& j) { j.best = max_load(config_for(j.d), j.w, j.o, 0.05, 1.0, 3, &j.curve); }
+void run_job(job& j) {
+  j.best = max_load(config_for(j.d), j.w, j.o, 0.05, 1.0, 3, &j.curve);
+}
 
 // Cross-check: one Poisson trace (SBIM2 scaled x20: 10 us / 10 ms, so a
 // real handler's dispatch cost is small against it) played on the real
@@ -86,7 +88,8 @@ cross_result cross_check(std::uint64_t duration_ns, double load) {
     if (t >= static_cast<double>(duration_ns))
       break;
     const bool is_long = rng() % 1000 < 5;
-    trace.push_back({static_cast<std::uint64_t>(t), is_long ? 1U : 0U, is_long ? 10'000'000ULL : 10'000ULL});
+    trace.push_back(
+        {static_cast<std::uint64_t>(t), is_long ? 1U : 0U, is_long ? 10'000'000ULL : 10'000ULL});
   }
   cross_result out;
   out.requests = trace.size();
@@ -160,7 +163,8 @@ cross_result cross_check(std::uint64_t duration_ns, double load) {
   for (std::size_t i = 0; i < trace.size(); ++i) {
     if (trace[i].arrival_ns < duration_ns / 5)
       continue;
-    const double sd = static_cast<double>(done[i] - enq[i]) / static_cast<double>(trace[i].service_ns);
+    const double sd =
+        static_cast<double>(done[i] - enq[i]) / static_cast<double>(trace[i].service_ns);
     all.push_back(sd);
     if (trace[i].actor == 0)
       shorts.push_back(sd);
@@ -216,8 +220,8 @@ std::vector<job> run_table(double scale, std::uint64_t shift_at, const cost_tabl
   worker();
   other.get();
 
-  std::printf("%-8s %-8s %9s %22s %20s\n", "workload", "policy", "max load", "short p99.9 @0.8 (us)",
-              "p99.9 slowdown @0.8");
+  std::printf("%-8s %-8s %9s %22s %20s\n", "workload", "policy", "max load",
+              "short p99.9 @0.8 (us)", "p99.9 slowdown @0.8");
   for (const auto& j : jobs) {
     const study_point* at08 = nullptr;
     for (const auto& p : j.curve)
@@ -233,7 +237,8 @@ std::vector<job> run_table(double scale, std::uint64_t shift_at, const cost_tabl
 // p99.9 slowdown of each 1 ms bin (by arrival) after the shift.
 std::vector<double> run_shift(double scale, std::uint64_t shift_at) {
   const auto duration = static_cast<std::uint64_t>(100 * ms * scale);
-  const sim_result r = sim_engine{config_for(discipline::hybrid)}.run(shifting_mix(shift_at), 0.8, duration);
+  const sim_result r =
+      sim_engine{config_for(discipline::hybrid)}.run(shifting_mix(shift_at), 0.8, duration);
   std::vector<double> bins;
   std::uint64_t recovered = 0;
   for (std::uint64_t t = shift_at; t + ms <= duration; t += ms) {
@@ -246,7 +251,8 @@ std::vector<double> run_shift(double scale, std::uint64_t shift_at) {
   }
   std::size_t changes = 0;
   for (const auto& d : r.decisions)
-    if (d.at_ns >= shift_at && (d.kind == decision_kind::downgrade || d.kind == decision_kind::upgrade))
+    if (d.at_ns >= shift_at &&
+        (d.kind == decision_kind::downgrade || d.kind == decision_kind::upgrade))
       ++changes;
   std::printf("\nShift (hybrid, 0.8 load): p99.9 slowdown per 1 ms bin back <= 10 after %.1f ms; "
               "%zu group changes after the shift\n",
@@ -257,8 +263,8 @@ std::vector<double> run_shift(double scale, std::uint64_t shift_at) {
 // Overload: offered load above NIC capacity, with and without a host.
 void run_overload(double scale) {
   std::printf("\nOverload (hybrid, SBIM2, 16 host cores at 2x NIC speed): p99.9 slowdown\n");
-  std::printf("%-6s %12s %12s %8s %14s %14s\n", "load", "short/host", "all/host", "pushes", "short/no-host",
-              "all/no-host");
+  std::printf("%-6s %12s %12s %8s %14s %14s\n", "load", "short/host", "all/host", "pushes",
+              "short/no-host", "all/no-host");
   for (double load : {1.0, 1.25, 1.5}) {
     sim_config with = config_for(discipline::hybrid);
     with.host_cores = 16;
@@ -270,22 +276,24 @@ void run_overload(double scale) {
     all.from_ns = dur / 5;
     record_filter shorts = all;
     shorts.short_only = true;
-    std::printf("%-6.2f %12.1f %12.1f %8zu %14.1f %14.1f\n", load, a.slowdown_quantile(0.999, shorts),
-                a.slowdown_quantile(0.999, all), a.count(decision_kind::push_to_host),
-                b.slowdown_quantile(0.999, shorts), b.slowdown_quantile(0.999, all));
+    std::printf("%-6.2f %12.1f %12.1f %8zu %14.1f %14.1f\n", load,
+                a.slowdown_quantile(0.999, shorts), a.slowdown_quantile(0.999, all),
+                a.count(decision_kind::push_to_host), b.slowdown_quantile(0.999, shorts),
+                b.slowdown_quantile(0.999, all));
   }
 }
 
 // Cross-check against real threads on this machine's core count.
 void run_cross(double scale) {
   const cross_result x = cross_check(static_cast<std::uint64_t>(2'000 * ms * scale), 0.4);
-  std::printf("\nCross-check, 2 cores, SBIM2 x20 (10 us / 10 ms) at 0.4 load, %zu requests, same trace "
-              "(slowdowns):\n",
-              x.requests);
-  std::printf("%-13s %9s %9s %10s %10s %11s %14s\n", "engine", "short p50", "short p99", "short p99.9",
-              "all p99.9", "downgrades", "first at (ms)");
-  std::printf("%-13s %9.2f %9.2f %10.2f %10.2f %11zu %14.1f\n", "simulation", x.sim_short_p50, x.sim_short_p99,
-              x.sim_short, x.sim_all, x.sim_downgrades, x.sim_first / 1e6);
+  std::printf(
+      "\nCross-check, 2 cores, SBIM2 x20 (10 us / 10 ms) at 0.4 load, %zu requests, same trace "
+      "(slowdowns):\n",
+      x.requests);
+  std::printf("%-13s %9s %9s %10s %10s %11s %14s\n", "engine", "short p50", "short p99",
+              "short p99.9", "all p99.9", "downgrades", "first at (ms)");
+  std::printf("%-13s %9.2f %9.2f %10.2f %10.2f %11zu %14.1f\n", "simulation", x.sim_short_p50,
+              x.sim_short_p99, x.sim_short, x.sim_all, x.sim_downgrades, x.sim_first / 1e6);
   std::printf("%-13s %9.2f %9.2f %10.2f %10.2f %11zu %14.1f\n", "real threads", x.real_short_p50,
               x.real_short_p99, x.real_short, x.real_all, x.real_downgrades, x.real_first / 1e6);
   for (std::size_t i = 0; i < x.real_log.size() && i < 8; ++i) {
@@ -307,13 +315,14 @@ expected<cost_table> read_cost_table(const char* path) {
   return parse_cost_table(text);
 }
 
-void write_csv(const std::string& dir, const std::vector<job>& jobs, const std::vector<double>& bins) {
+void write_csv(const std::string& dir, const std::vector<job>& jobs,
+               const std::vector<double>& bins) {
   if (FILE* out = std::fopen((dir + "/curves.csv").c_str(), "w")) {
     std::fprintf(out, "workload,policy,load,p999_slowdown,short_p999_ns\n");
     for (const auto& j : jobs)
       for (const auto& p : j.curve)
-        std::fprintf(out, "%s,%s,%.3f,%.4f,%llu\n", j.w.name.c_str(), to_string(j.d), p.load, p.p999_slowdown,
-                     static_cast<unsigned long long>(p.short_p999_ns));
+        std::fprintf(out, "%s,%s,%.3f,%.4f,%llu\n", j.w.name.c_str(), to_string(j.d), p.load,
+                     p.p999_slowdown, static_cast<unsigned long long>(p.short_p999_ns));
     std::fclose(out);
   }
   if (FILE* out = std::fopen((dir + "/shift.csv").c_str(), "w")) {

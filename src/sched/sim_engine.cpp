@@ -11,12 +11,18 @@ namespace ipipe::sched {
 
 const char* to_string(discipline d) noexcept {
   switch (d) {
-  case discipline::hybrid: return "hybrid";
-  case discipline::c_fcfs: return "c-FCFS";
-  case discipline::d_fcfs: return "d-FCFS";
-  case discipline::drr_only: return "DRR";
-  case discipline::ps: return "PS";
-  case discipline::darc: return "DARC";
+  case discipline::hybrid:
+    return "hybrid";
+  case discipline::c_fcfs:
+    return "c-FCFS";
+  case discipline::d_fcfs:
+    return "d-FCFS";
+  case discipline::drr_only:
+    return "DRR";
+  case discipline::ps:
+    return "PS";
+  case discipline::darc:
+    return "DARC";
   }
   return "?";
 }
@@ -37,7 +43,15 @@ struct req {
   bool host;
 };
 
-enum class ev : std::uint8_t { arrival, core_done, tick, host_arrive, host_done, mig_done, overrun };
+enum class ev : std::uint8_t {
+  arrival,
+  core_done,
+  tick,
+  host_arrive,
+  host_done,
+  mig_done,
+  overrun
+};
 
 struct event {
   std::uint64_t t;
@@ -57,7 +71,7 @@ struct core {
   work kind = work::central;
   std::uint32_t r = none;
   std::uint64_t exec = 0;
-  std::uint32_t lane = 0; // DRR lane in service, for work::drr
+  std::uint32_t lane = 0;  // DRR lane in service, for work::drr
   std::uint64_t start = 0; // when the work began
 };
 
@@ -73,10 +87,10 @@ struct actor_rt {
 class sim_run final : public decision_sink {
 public:
   explicit sim_run(const sim_config& cfg)
-    : cfg_(cfg), n_(std::max<std::uint32_t>(cfg.policy.cores, 1)), tun_(cfg.initial),
-      rng_(cfg.seed), cores_(n_), percore_(n_),
-      lanes_(cfg.drr_lanes ? cfg.drr_lanes : n_), drr_(cfg.policy.max_actors * lanes_),
-      actors_(cfg.policy.max_actors), host_busy_(cfg.host_cores, none) {
+      : cfg_(cfg), n_(std::max<std::uint32_t>(cfg.policy.cores, 1)), tun_(cfg.initial),
+        rng_(cfg.seed), cores_(n_), percore_(n_), lanes_(cfg.drr_lanes ? cfg.drr_lanes : n_),
+        drr_(cfg.policy.max_actors * lanes_), actors_(cfg.policy.max_actors),
+        host_busy_(cfg.host_cores, none) {
     if (cfg_.disc == discipline::hybrid) {
       policy_config pc = cfg_.policy;
       pc.cores = n_;
@@ -112,15 +126,25 @@ public:
   void on_decision(const decision& d) override {
     out_.decisions.push_back(d);
     switch (d.kind) {
-    case decision_kind::downgrade: break; // queued items are redirected when popped
-    case decision_kind::upgrade: upgrade(d.actor_id); break;
-    case decision_kind::regroup: break;   // roles are read at each pick
-    case decision_kind::push_to_host: begin_migration(d.actor_id, place::to_host); break;
-    case decision_kind::pull_to_nic: begin_migration(d.actor_id, place::to_nic); break;
+    case decision_kind::downgrade:
+      break; // queued items are redirected when popped
+    case decision_kind::upgrade:
+      upgrade(d.actor_id);
+      break;
+    case decision_kind::regroup:
+      break; // roles are read at each pick
+    case decision_kind::push_to_host:
+      begin_migration(d.actor_id, place::to_host);
+      break;
+    case decision_kind::pull_to_nic:
+      begin_migration(d.actor_id, place::to_nic);
+      break;
     }
   }
 
-  void set_darc_reserved(std::uint32_t r) { darc_reserved_ = std::clamp<std::uint32_t>(r, 1, n_ > 1 ? n_ - 1 : 1); }
+  void set_darc_reserved(std::uint32_t r) {
+    darc_reserved_ = std::clamp<std::uint32_t>(r, 1, n_ > 1 ? n_ - 1 : 1);
+  }
 
 private:
   void push(std::uint64_t t, ev type, std::uint32_t a) { events_.push(event{t, seq_++, type, a}); }
@@ -136,12 +160,24 @@ private:
 
   void handle(const event& e) {
     switch (e.type) {
-    case ev::arrival: arrive(); break;
-    case ev::core_done: core_done(e.a); break;
-    case ev::tick: tick(); break;
-    case ev::host_arrive: host_arrive(e.a); break;
-    case ev::host_done: host_done(e.a); break;
-    case ev::mig_done: mig_done(e.a); break;
+    case ev::arrival:
+      arrive();
+      break;
+    case ev::core_done:
+      core_done(e.a);
+      break;
+    case ev::tick:
+      tick();
+      break;
+    case ev::host_arrive:
+      host_arrive(e.a);
+      break;
+    case ev::host_done:
+      host_done(e.a);
+      break;
+    case ev::mig_done:
+      mig_done(e.a);
+      break;
     case ev::overrun:
       // The management core sees a request still running past Tail_thresh.
       if (!pool_[e.a].done)
@@ -169,10 +205,16 @@ private:
   void route(std::uint32_t r) {
     actor_rt& a = actors_[pool_[r].actor];
     switch (a.where) {
-    case place::nic: nic_enqueue(r); break;
-    case place::host: push(now_ + cfg_.host_link_ns, ev::host_arrive, r); break;
+    case place::nic:
+      nic_enqueue(r);
+      break;
+    case place::host:
+      push(now_ + cfg_.host_link_ns, ev::host_arrive, r);
+      break;
     case place::to_host:
-    case place::to_nic: a.buffer.push_back(r); break;
+    case place::to_nic:
+      a.buffer.push_back(r);
+      break;
     }
   }
 
@@ -190,11 +232,19 @@ private:
       else
         central_.push_back(r);
       break;
-    case discipline::drr_only: to_mailbox(r); break;
-    case discipline::d_fcfs: percore_[rng_() % n_].push_back(r); break;
-    case discipline::darc: (is_short(r) ? central_ : long_q_).push_back(r); break;
+    case discipline::drr_only:
+      to_mailbox(r);
+      break;
+    case discipline::d_fcfs:
+      percore_[rng_() % n_].push_back(r);
+      break;
+    case discipline::darc:
+      (is_short(r) ? central_ : long_q_).push_back(r);
+      break;
     case discipline::c_fcfs:
-    case discipline::ps: central_.push_back(r); break;
+    case discipline::ps:
+      central_.push_back(r);
+      break;
     }
   }
 
@@ -241,7 +291,8 @@ private:
         const std::uint32_t r = host_q_.front();
         host_q_.pop_front();
         host_busy_[h] = r;
-        const std::uint64_t exec = pool_[r].service * 1000 / std::max<std::uint32_t>(cfg_.host_speed_permille, 1);
+        const std::uint64_t exec =
+            pool_[r].service * 1000 / std::max<std::uint32_t>(cfg_.host_speed_permille, 1);
         push(now_ + std::max<std::uint64_t>(exec, 1), ev::host_done, h);
       }
   }
@@ -262,8 +313,12 @@ private:
         probe(c);
       }
       break;
-    case discipline::c_fcfs: pop_central(c); break;
-    case discipline::drr_only: start_drr(c); break;
+    case discipline::c_fcfs:
+      pop_central(c);
+      break;
+    case discipline::drr_only:
+      start_drr(c);
+      break;
     case discipline::d_fcfs:
       if (!percore_[c].empty()) {
         const std::uint32_t r = percore_[c].front();
@@ -652,13 +707,14 @@ double sim_result::slowdown_quantile(double q, const record_filter& f) const {
 }
 
 std::uint64_t sim_result::latency_quantile(double q, const record_filter& f) const {
-  return static_cast<std::uint64_t>(
-    quantile(collect(*this, f, [](const request_record& r) { return static_cast<double>(r.latency_ns); }), q));
+  return static_cast<std::uint64_t>(quantile(
+      collect(*this, f, [](const request_record& r) { return static_cast<double>(r.latency_ns); }),
+      q));
 }
 
 std::size_t sim_result::count(decision_kind k) const noexcept {
-  return static_cast<std::size_t>(
-    std::count_if(decisions.begin(), decisions.end(), [k](const decision& d) { return d.kind == k; }));
+  return static_cast<std::size_t>(std::count_if(decisions.begin(), decisions.end(),
+                                                [k](const decision& d) { return d.kind == k; }));
 }
 
 } // namespace ipipe::sched

@@ -1,11 +1,11 @@
 #include <ipipe/sched/cost_table.hpp>
 #include <ipipe/sched/sim_engine.hpp>
 
+#include <linux/ipipe.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
-#include <linux/ipipe.h>
 
 using namespace ipipe::sched;
 
@@ -128,8 +128,9 @@ TEST(sim_engine, GH_7_a_suspect_actor_gets_no_second_fcfs_core_until_its_request
   }
   trace.push_back({2 * ms + 3, 0, 500 * us});
   trace.push_back({2 * ms + 3 + 1500, 0, 500 * us});
-  std::sort(trace.begin(), trace.end(),
-            [](const scripted_request& a, const scripted_request& b) { return a.arrival_ns < b.arrival_ns; });
+  std::sort(trace.begin(), trace.end(), [](const scripted_request& a, const scripted_request& b) {
+    return a.arrival_ns < b.arrival_ns;
+  });
   sim_config c = hybrid_config(4);
   c.policy.migrate = false;
   auto second = [](const sim_result& r) {
@@ -157,13 +158,14 @@ TEST(sim_engine, a_mix_shift_downgrades_the_new_long_actor_and_upgrades_the_old_
   for (const auto& d : r.decisions)
     if (d.kind == decision_kind::downgrade || d.kind == decision_kind::upgrade)
       (d.at_ns < 5 * ms ? before : after_shift).emplace_back(d.kind, d.actor_id);
-  const std::vector<std::pair<decision_kind, std::uint32_t>> want_before{{decision_kind::downgrade, 1}};
+  const std::vector<std::pair<decision_kind, std::uint32_t>> want_before{
+      {decision_kind::downgrade, 1}};
   EXPECT_EQ(before, want_before);
   // After the shift actor 1 (now short) goes back and actor 0 (now long)
   // leaves, in whichever order their statistics cross the lines; nothing else.
   std::sort(after_shift.begin(), after_shift.end());
-  const std::vector<std::pair<decision_kind, std::uint32_t>> want_after{{decision_kind::downgrade, 0},
-                                                                         {decision_kind::upgrade, 1}};
+  const std::vector<std::pair<decision_kind, std::uint32_t>> want_after{
+      {decision_kind::downgrade, 0}, {decision_kind::upgrade, 1}};
   EXPECT_EQ(after_shift, want_after);
   record_filter after;
   after.from_ns = 6 * ms;
@@ -173,7 +175,9 @@ TEST(sim_engine, a_mix_shift_downgrades_the_new_long_actor_and_upgrades_the_old_
 TEST(sim_engine, overload_pushes_the_long_actor_to_the_host_and_everyone_stays_fast) {
   // An SBIM2-like mix with 10x fewer requests (fast under TSan): 95% of
   // 5 us, 5% of 500 us, offered at 1.5x the NIC's capacity.
-  workload w{"heavy", {{0, {{0, 0.95, service_dist::fixed(5 * us)}, {1, 0.05, service_dist::fixed(500 * us)}}}}};
+  workload w{
+      "heavy",
+      {{0, {{0, 0.95, service_dist::fixed(5 * us)}, {1, 0.05, service_dist::fixed(500 * us)}}}}};
   sim_config c = hybrid_config();
   c.host_cores = 16;
   const auto r = sim_engine{c}.run(w, 1.5, 30 * ms);
@@ -200,8 +204,10 @@ TEST(sim_engine, overload_pushes_the_long_actor_to_the_host_and_everyone_stays_f
 TEST(sim_engine, a_pushed_actor_is_pulled_back_when_the_load_drops) {
   // Phase 1 overloads the NIC with actor 1; phase 2 is light.
   workload w{"drop", {}};
-  w.phases.push_back({0, {{0, 0.5, service_dist::fixed(2 * us)}, {1, 0.5, service_dist::fixed(30 * us)}}});
-  w.phases.push_back({20 * ms, {{0, 0.99, service_dist::fixed(2 * us)}, {1, 0.01, service_dist::fixed(30 * us)}}});
+  w.phases.push_back(
+      {0, {{0, 0.5, service_dist::fixed(2 * us)}, {1, 0.5, service_dist::fixed(30 * us)}}});
+  w.phases.push_back(
+      {20 * ms, {{0, 0.99, service_dist::fixed(2 * us)}, {1, 0.01, service_dist::fixed(30 * us)}}});
   sim_config c = hybrid_config(4);
   c.host_cores = 8;
   const auto r = sim_engine{c}.run(w, 1.3, 40 * ms);
@@ -215,7 +221,7 @@ TEST(sim_engine, a_pushed_actor_is_pulled_back_when_the_load_drops) {
     }
   EXPECT_GT(first_pull, 20 * ms);
   EXPECT_LE(r.count(decision_kind::push_to_host) + r.count(decision_kind::pull_to_nic), 4u)
-    << "no ping-pong";
+      << "no ping-pong";
 }
 
 TEST(sim_engine, thresholds_changed_during_a_run_take_effect) {

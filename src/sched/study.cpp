@@ -17,8 +17,8 @@ study_point measure(const sim_config& cfg, const workload& w, double load, const
   return p;
 }
 
-double max_load(const sim_config& cfg, const workload& w, const study_options& o, double step, double max,
-                int refine, std::vector<study_point>* curve) {
+double max_load(const sim_config& cfg, const workload& w, const study_options& o, double step,
+                double max, int refine, std::vector<study_point>* curve) {
   double pass = 0;
   double fail = -1;
   // Grid points are computed as i * step so every run sees the same loads.

@@ -9,14 +9,17 @@ namespace ipipe::sched {
 
 namespace {
 
-std::uint64_t default_clock() noexcept { return fast_now_ns(); }
+std::uint64_t default_clock() noexcept {
+  return fast_now_ns();
+}
 
 } // namespace
 
 std::uint64_t thread_cpu_ns() noexcept {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL +
+         static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 namespace {
@@ -31,18 +34,19 @@ policy_config engine_policy(const thread_config& c) {
 } // namespace
 
 thread_engine::thread_engine(thread_config cfg, decision_sink* sink)
-  : cfg_(std::move(cfg)), clock_(cfg_.clock ? cfg_.clock : &default_clock), user_sink_(sink),
-    tun_(cfg_.initial), n_(std::max<std::uint32_t>(cfg_.policy.cores, 1)),
-    lanes_(std::max<std::uint32_t>(cfg_.drr_lanes, 1)),
-    policy_(engine_policy(cfg_), tun_, *this), actors_(cfg_.policy.max_actors),
-    drr_(cfg_.policy.max_actors * lanes_), fcfs_cores_(n_),
-    cores_(std::make_unique<core_state[]>(n_)) {
+    : cfg_(std::move(cfg)), clock_(cfg_.clock ? cfg_.clock : &default_clock), user_sink_(sink),
+      tun_(cfg_.initial), n_(std::max<std::uint32_t>(cfg_.policy.cores, 1)),
+      lanes_(std::max<std::uint32_t>(cfg_.drr_lanes, 1)), policy_(engine_policy(cfg_), tun_, *this),
+      actors_(cfg_.policy.max_actors), drr_(cfg_.policy.max_actors * lanes_), fcfs_cores_(n_),
+      cores_(std::make_unique<core_state[]>(n_)) {
   for (std::uint32_t c = 0; c < n_; ++c)
     cores_[c].samples.reserve(cfg_.sample_batch);
   next_tick_ = now() + cfg_.policy.window_ns;
 }
 
-thread_engine::~thread_engine() { stop(); }
+thread_engine::~thread_engine() {
+  stop();
+}
 
 // -- lifecycle -------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 #include <ipipe/sched/thread_engine.hpp>
 
-#include <gtest/gtest.h>
-
 #include <linux/ipipe.h>
+
+#include <gtest/gtest.h>
 
 #include <array>
 #include <atomic>
@@ -17,7 +17,9 @@ namespace {
 // The manual clock of the single-threaded tests: handlers advance it, so
 // execution times are exact and no wall-clock time is measured.
 std::atomic<std::uint64_t> manual_now{1};
-std::uint64_t manual_clock() noexcept { return manual_now.load(); }
+std::uint64_t manual_clock() noexcept {
+  return manual_now.load();
+}
 
 thread_config cfg(std::uint32_t cores) {
   thread_config c;
@@ -92,7 +94,8 @@ TEST(thread_engine, a_drr_actor_runs_its_items_one_at_a_time_in_submission_order
     ps.emplace_back([&, p] {
       for (std::uint64_t s = 1; s <= per_actor; ++s)
         for (std::uint64_t a = 0; a < 3; ++a)
-          EXPECT_TRUE(e.submit(make_work_item(static_cast<std::uint32_t>(a), handler, a << 40 | p << 32 | s)));
+          EXPECT_TRUE(e.submit(
+              make_work_item(static_cast<std::uint32_t>(a), handler, a << 40 | p << 32 | s)));
     });
   for (auto& t : ps)
     t.join();
@@ -293,7 +296,9 @@ TEST(thread_engine, another_core_downgrades_an_actor_whose_request_overruns) {
 
 namespace {
 std::atomic<std::uint64_t> cpu_now{1};
-std::uint64_t manual_cpu() noexcept { return cpu_now.load(); }
+std::uint64_t manual_cpu() noexcept {
+  return cpu_now.load();
+}
 } // namespace
 
 TEST(thread_engine, an_exec_clock_keeps_preemption_out_of_the_statistics) {

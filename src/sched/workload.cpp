@@ -20,7 +20,8 @@ std::uint64_t service_dist::sample(std::mt19937_64& rng) const {
   case kind::fixed:
     return std::max<std::uint64_t>(a_ns, 1);
   case kind::exponential:
-    return std::max<std::uint64_t>(static_cast<std::uint64_t>(-std::log(unit(rng)) * static_cast<double>(a_ns)), 1);
+    return std::max<std::uint64_t>(
+        static_cast<std::uint64_t>(-std::log(unit(rng)) * static_cast<double>(a_ns)), 1);
   case kind::bimodal:
     return std::max<std::uint64_t>(rng() % 1'000'000 < b_ppm ? b_ns : a_ns, 1);
   case kind::empirical: {
@@ -90,18 +91,21 @@ std::vector<std::uint32_t> workload::actor_ids() const {
 }
 
 workload sbim2() {
-  return {"SBIM2", {{0, {{0, 0.995, service_dist::fixed(500)}, {1, 0.005, service_dist::fixed(500'000)}}}}};
+  return {"SBIM2",
+          {{0, {{0, 0.995, service_dist::fixed(500)}, {1, 0.005, service_dist::fixed(500'000)}}}}};
 }
 
 workload disp2() {
-  return {"DISP2", {{0, {{0, 0.5, service_dist::fixed(1'000)}, {1, 0.5, service_dist::fixed(100'000)}}}}};
+  return {"DISP2",
+          {{0, {{0, 0.5, service_dist::fixed(1'000)}, {1, 0.5, service_dist::fixed(100'000)}}}}};
 }
 
 workload shifting_mix(std::uint64_t shift_ns) {
   workload w{"SHIFT", {}};
-  w.phases.push_back({0, {{0, 0.995, service_dist::fixed(500)}, {1, 0.005, service_dist::fixed(500'000)}}});
   w.phases.push_back(
-    {shift_ns, {{0, 0.005, service_dist::fixed(500'000)}, {1, 0.995, service_dist::fixed(500)}}});
+      {0, {{0, 0.995, service_dist::fixed(500)}, {1, 0.005, service_dist::fixed(500'000)}}});
+  w.phases.push_back(
+      {shift_ns, {{0, 0.005, service_dist::fixed(500'000)}, {1, 0.995, service_dist::fixed(500)}}});
   return w;
 }
 

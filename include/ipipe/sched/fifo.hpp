@@ -27,13 +27,17 @@ public:
   /// Returns true if the FIFO holds no value.
   [[nodiscard]] bool empty() const noexcept { return head_ == tail_; }
   /// Returns the number of values held.
-  [[nodiscard]] std::size_t size() const noexcept { return static_cast<std::size_t>(tail_ - head_); }
+  [[nodiscard]] std::size_t size() const noexcept {
+    return static_cast<std::size_t>(tail_ - head_);
+  }
   /// Returns the oldest value; the FIFO must not be empty.
   [[nodiscard]] const T& front() const noexcept { return buf_[head_ & mask_]; }
   /// Returns the newest value; the FIFO must not be empty.
   [[nodiscard]] const T& back() const noexcept { return buf_[(tail_ - 1) & mask_]; }
   /// Returns the `i`-th oldest value (0 = front); `i` must be below size().
-  [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return buf_[(head_ + i) & mask_]; }
+  [[nodiscard]] const T& operator[](std::size_t i) const noexcept {
+    return buf_[(head_ + i) & mask_];
+  }
 
   /// Appends `v`, doubling the ring when it is full.
   void push_back(const T& v) {

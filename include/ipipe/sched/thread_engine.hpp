@@ -120,7 +120,9 @@ public:
   /// Returns the group of `actor` as the dispatcher currently sees it.
   [[nodiscard]] group group_of(std::uint32_t actor);
   /// Returns the FCFS group size.
-  [[nodiscard]] std::uint32_t fcfs_cores() const noexcept { return fcfs_cores_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::uint32_t fcfs_cores() const noexcept {
+    return fcfs_cores_.load(std::memory_order_relaxed);
+  }
   /// Returns the number of items run so far.
   [[nodiscard]] std::uint64_t executed() const noexcept;
 
@@ -133,11 +135,11 @@ private:
   };
   // State owned by one core; aligned so cores do not share cache lines.
   struct alignas(64) core_state {
-    std::vector<sample> samples;  // statistics not yet given to the policy
-    std::uint64_t done = 0;       // items run but not yet added to completed_
-    std::uint64_t last_end = 0;   // end of the previous handler on this core
-    bool warm = false;            // this core has run back to back since last_end
-    std::int64_t debt_ns = 0;     // core_slowdown: time to sleep off (< 0: credit)
+    std::vector<sample> samples;            // statistics not yet given to the policy
+    std::uint64_t done = 0;                 // items run but not yet added to completed_
+    std::uint64_t last_end = 0;             // end of the previous handler on this core
+    bool warm = false;                      // this core has run back to back since last_end
+    std::int64_t debt_ns = 0;               // core_slowdown: time to sleep off (< 0: credit)
     std::atomic<std::uint64_t> executed{0}; // written by the core only
     // The FCFS request in progress, for core 0's overrun watch: the start
     // time (0 = none) is published after the actor id.

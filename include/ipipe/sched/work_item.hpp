@@ -34,7 +34,8 @@ static_assert(std::is_trivially_copyable_v<work_item>);
 /// Returns a work_item that calls `f(arg)`; `f` must outlive the item's
 /// execution (the scheduler stores only its address).
 template <class F>
-[[nodiscard]] work_item make_work_item(std::uint32_t actor_id, F& f, std::uint64_t arg = 0) noexcept {
+[[nodiscard]] work_item make_work_item(std::uint32_t actor_id, F& f,
+                                       std::uint64_t arg = 0) noexcept {
   work_item w;
   w.actor_id = actor_id;
   w.fn = [](void* ctx, std::uint64_t a) noexcept { (*static_cast<F*>(ctx))(a); };
