@@ -52,7 +52,7 @@ expected<void> nic_node::attach_host(runtime::peer_channel nic_end, runtime::run
     if (started_ && host != nullptr)
       return error{errc::busy, "attach an in-process host before start()"};
   }
-  if (auto r = rt_.attach_peer(std::move(nic_end)); !r)
+  if (auto r = rt_.attach_peer(nic_end); !r)
     return r;
   host_ = host;
   return {};

@@ -545,7 +545,8 @@ void runtime::quarantine_locked(actor_entry& e, std::uint64_t overrun_ns,
   raise(IPIPE_EV_ACTOR_KILLED, e.id, overrun_ns, 0);
 }
 
-exec_result runtime::run_handler(const entry_ptr& e, std::unique_lock<std::mutex>& lk, message m) {
+exec_result runtime::run_handler(const entry_ptr& e, std::unique_lock<std::mutex>& lk,
+                                 const message& m) {
   const std::uint64_t start = monotonic_ns();
   e->running = true;
   e->running_tid.store(internal::this_tid(), std::memory_order_relaxed);
@@ -616,7 +617,7 @@ exec_result runtime::execute(actor_id id, message m) {
     lk.unlock();
     return {false, 0, dispatch(std::move(m), false)};
   }
-  return run_handler(e, lk, std::move(m));
+  return run_handler(e, lk, m);
 }
 
 exec_result runtime::run_next(actor_id id) {
@@ -629,7 +630,7 @@ exec_result runtime::run_next(actor_id id) {
     return {};
   message m = std::move(e->mailbox.front());
   e->mailbox.pop_front();
-  return run_handler(e, lk, std::move(m));
+  return run_handler(e, lk, m);
 }
 
 std::optional<actor_id> runtime::next_ready() {

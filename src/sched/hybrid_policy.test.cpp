@@ -377,9 +377,11 @@ TEST(hybrid_policy, pinned_actors_on_the_host_are_never_pulled) {
     f.window(0, 100, 2 * us, 5 * us);
   }
   ASSERT_GE(f.log.count(decision_kind::pull_to_nic), 1u);
-  for (const auto& d : f.log.entries())
-    if (d.kind == decision_kind::pull_to_nic)
+  for (const auto& d : f.log.entries()) {
+    if (d.kind == decision_kind::pull_to_nic) {
       EXPECT_NE(d.actor_id, 3u) << "a pinned actor was pulled";
+    }
+  }
   EXPECT_EQ(f.policy.location_of(3), location::host);
 }
 

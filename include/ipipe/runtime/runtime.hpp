@@ -314,7 +314,7 @@ private:
   [[nodiscard]] static bool from_client(const message& m);
   [[nodiscard]] bool sheddable(const message& m) const;
   void notify_ready(const std::vector<actor_id>& ids);
-  exec_result run_handler(const entry_ptr& e, std::unique_lock<std::mutex>& lk, message m);
+  exec_result run_handler(const entry_ptr& e, std::unique_lock<std::mutex>& lk, const message& m);
   void quarantine_locked(internal::actor_entry& e, std::uint64_t overrun_ns,
                          std::vector<message>& flushed);
   void raise(std::uint16_t type, actor_id id, std::uint64_t a0, std::uint64_t a1);

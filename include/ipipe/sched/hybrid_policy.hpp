@@ -214,30 +214,31 @@ private:
   struct actor_state {
     explicit actor_state(std::uint32_t window) : stats(window) {}
     actor_stats stats;
-    bool present = false;
-    bool pinned = false;
-    group grp = group::fcfs;
-    location loc = location::nic;
+    // Eight-byte fields first, then four, then one: no padding between.
     std::uint64_t changed_at = 0;
-    bool ever_changed = false;
     std::uint64_t arrivals = 0;
-    std::uint32_t backlog = 0;
-    double rate = 0;        // arrivals per ns, smoothed over windows
-    double steady_rate = 0; // arrivals per ns, averaged over busy_windows
-    double partial = 0;     // arrivals per ns in the current window so far
-    bool rate_seeded = false;
-    std::uint32_t cheap_run = 0; // consecutive counted samples below (1 - alpha) * Tail_thresh
-    std::uint64_t run_since = 0; // oldest arrival among them
+    double rate = 0;             // arrivals per ns, smoothed over windows
+    double steady_rate = 0;      // arrivals per ns, averaged over busy_windows
+    double partial = 0;          // arrivals per ns in the current window so far
+    std::uint64_t run_since = 0; // oldest arrival among the cheap run
     std::uint64_t upgraded_since = no_time;
     std::uint64_t pulled_at = no_time;      // last pull decision
     std::uint64_t hold_until = 0;           // no pull before this
-    std::uint32_t hold_windows = 0;         // the hold given at the last push
     std::uint64_t peak_ns = 0;              // longest recent run (see on_complete)
-    std::uint32_t peak_age = 0;             // samples since the peak last decayed
     std::uint64_t runs = 0;                 // completions reported, every group and place
-    std::uint32_t running_over = 0;         // requests reported past Tail_thresh, not yet complete
     std::array<std::uint64_t, 8> long_at{}; // `runs` at the latest long requests, a ring
-    std::uint32_t long_n = 0;               // long requests recorded in long_at ever
+    std::uint32_t backlog = 0;
+    std::uint32_t cheap_run = 0;    // consecutive counted samples below (1 - alpha) * Tail_thresh
+    std::uint32_t hold_windows = 0; // the hold given at the last push
+    std::uint32_t peak_age = 0;     // samples since the peak last decayed
+    std::uint32_t running_over = 0; // requests reported past Tail_thresh, not yet complete
+    std::uint32_t long_n = 0;       // long requests recorded in long_at ever
+    group grp = group::fcfs;
+    location loc = location::nic;
+    bool present = false;
+    bool pinned = false;
+    bool ever_changed = false;
+    bool rate_seeded = false;
   };
 
   // CPU demand in cores: arrival rate times current mean cost. The rate is
