@@ -88,6 +88,14 @@ struct recovery_fixture {
     return *id;
   }
 
+  // An actor that lives on the host, known to the NIC as remote.
+  actor_id add_on_host(const char* type) {
+    auto id = host->create_actor({.type = type});
+    EXPECT_TRUE(id);
+    EXPECT_TRUE(nic.add_remote(*id, type));
+    return *id;
+  }
+
   void settle() { EXPECT_TRUE(testing::settle(nic, *host)) << "never settled"; }
 
   void push(actor_id a) {
@@ -309,11 +317,9 @@ TEST(recovery, a_host_actor_writing_to_a_recoverable_one_goes_through_the_nic) {
   recovery_fixture f;
   const actor_id a = f.add("t_tally");
   f.push(a);
-  auto b = f.host->create_actor({.type = "t_tally"});
-  ASSERT_TRUE(b);
-  ASSERT_TRUE(f.nic.add_remote(*b, "t_tally"));
+  const actor_id b = f.add_on_host("t_tally");
   const auto fwd_before = f.nic.stats().forwarded;
-  f.nic.submit(message::make(IPIPE_MSG_REQUEST, *b, 0, 1, as_bytes_of(a)));
+  f.nic.submit(message::make(IPIPE_MSG_REQUEST, b, 0, 1, as_bytes_of(a)));
   f.settle();
   // NIC -> host (the request), then b's message to a: host -> NIC -> host.
   EXPECT_EQ(f.nic.stats().forwarded - fwd_before, 2u);
@@ -336,17 +342,15 @@ TEST(recovery, a_recoverable_actor_writing_to_a_host_actor_reaches_it_through_th
   recovery_fixture f;
   const actor_id a = f.add("t_tally");
   f.push(a);
-  auto b = f.host->create_actor({.type = "t_tally"});
-  ASSERT_TRUE(b);
-  ASSERT_TRUE(f.nic.add_remote(*b, "t_tally"));
+  const actor_id b = f.add_on_host("t_tally");
   for (std::uint64_t i = 1; i <= 3; ++i)
-    f.nic.submit(message::make(IPIPE_MSG_REQUEST, a, 0, i, as_bytes_of(*b)));
+    f.nic.submit(message::make(IPIPE_MSG_REQUEST, a, 0, i, as_bytes_of(b)));
   f.settle();
   EXPECT_EQ(f.nic.stats().peer_protocol, 0u);
   EXPECT_EQ(f.host->stats().peer_protocol, 0u);
   EXPECT_EQ(f.nic.stats().rejected, 0u);
   EXPECT_EQ(f.replies.take().size(), 3u);
-  f.nic.submit(message::make(IPIPE_MSG_REQUEST, *b, 0, 9));
+  f.nic.submit(message::make(IPIPE_MSG_REQUEST, b, 0, 9));
   f.settle();
   auto got = f.host_replies.take(); // b is no recoverable actor: it answers from the host
   ASSERT_EQ(got.size(), 1u);
